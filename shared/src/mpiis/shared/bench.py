@@ -132,7 +132,9 @@ class ClaimResult:
         if self.comparator == "in" and (
             not isinstance(self.threshold, tuple | list) or len(self.threshold) != 2
         ):
-            raise ValueError(f"`threshold` must be a (low, high) pair for 'in', got {self.threshold!r}")
+            raise ValueError(
+                f"`threshold` must be a (low, high) pair for 'in', got {self.threshold!r}"
+            )
         if self.gate and self.comparator == "report":
             raise ValueError(f"GATE claim {self.id!r} needs a comparator other than 'report'")
 

@@ -210,7 +210,8 @@ class LinearSCM:
         for node in interventions:
             if not (isinstance(node, int | np.integer) and 0 <= node < self.n_nodes):
                 raise ValueError(
-                    f"`interventions` keys must be node indices in [0, {self.n_nodes}), got {node!r}"
+                    f"`interventions` keys must be node indices in [0, {self.n_nodes}), "
+                    f"got {node!r}"
                 )
         eps = rng.standard_normal((n, self.n_nodes)) * self.noise_std
         x = np.zeros((n, self.n_nodes))

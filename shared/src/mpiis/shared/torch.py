@@ -16,7 +16,9 @@ from .progress import progress
 try:
     import torch as _torch
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError('mpiis.shared.torch needs PyTorch: `pip install "mpiis-shared[torch]"`') from exc
+    raise ImportError(
+        'mpiis.shared.torch needs PyTorch: `pip install "mpiis-shared[torch]"`'
+    ) from exc
 
 __all__ = ["count_parameters", "default_device", "make_generator", "progress", "seed_everything"]
 

@@ -1,0 +1,53 @@
+"""The README's commands, CI's entry point and lint hold together."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+from workspace_helpers import ROOT, members
+
+
+def _readme_test_command() -> str:
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r"<!-- test-command -->\s*```(?:bash|sh)?\n(.+?)\n```", text, re.S)
+    assert m, "README.md must mark its test command with <!-- test-command -->"
+    return m.group(1).strip()
+
+
+def test_ci_runs_the_readme_test_command():
+    cmd = _readme_test_command()
+    assert cmd.startswith("uv run")
+    ci = (ROOT / ".ci" / "run").read_text()
+    # .ci/run calls uv through "${UV[@]}" (uv may be installed as a module there)
+    assert f'"${{UV[@]}}" {cmd.removeprefix("uv ")}' in ci
+
+
+def test_readme_lists_every_package_and_the_main_commands():
+    text = (ROOT / "README.md").read_text()
+    assert "uv run mpiis-bench" in text
+    for m in members():
+        if m.name != "shared":
+            assert f"mpiis.{m.name}" in text and f"mpiis-{m.name}" in text
+
+
+def test_ruff_is_clean():
+    ruff = shutil.which("ruff") or str(ROOT / ".venv" / "bin" / "ruff")
+    out = subprocess.run([ruff, "check", "--output-format", "concise", "."], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_no_global_seeding_in_library_code():
+    """ruff bans the calls; this catches the attribute spellings ruff cannot see."""
+    pattern = re.compile(r"\b(np\.random\.seed|torch\.manual_seed|random\.seed)\(")
+    allowed = {ROOT / "shared" / "src" / "mpiis" / "shared" / "torch.py"}
+    for m in members():
+        for f in (m / "src").rglob("*.py"):
+            if f in allowed or f.name == "benchmark.py":
+                continue
+            assert not pattern.search(f.read_text()), f"{f} seeds a global RNG"
+
+
+def test_python_is_supported():
+    assert sys.version_info >= (3, 11)
