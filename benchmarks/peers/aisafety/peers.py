@@ -57,7 +57,7 @@ def parity_ols(out):
         for ref_b, ref_se in ((lr.slope, lr.stderr), (ols.params[1], ols.bse[1])):
             worst = max(worst, abs(fit.slope_dex / ref_b - 1), abs(se / ref_se - 1))
     out["ols_parity_max_rel_diff"] = worst
-    out["ols_parity_ok"] = worst <= 1e-10
+    out["ols_parity_ok"] = bool(worst <= 1e-10)
 
 
 def parity_huber(out):
@@ -75,7 +75,7 @@ def parity_huber(out):
         ref = sm.RLM(y, X, M=sm.robust.norms.HuberT(1.345)).fit(tol=1e-12, maxiter=500)
         worst = max(worst, abs(fit.slope_dex / ref.params[1] - 1))
     out["huber_parity_max_rel_diff"] = worst
-    out["huber_parity_ok"] = worst <= 1e-6
+    out["huber_parity_ok"] = bool(worst <= 1e-6)
 
 
 def speed(out):
@@ -99,7 +99,7 @@ def speed(out):
     out["bootstrap_seconds"] = min(fast)
     out["statsmodels_loop_seconds"] = slow
     out["bootstrap_speedup"] = slow / min(fast)
-    out["bootstrap_under_0.5s"] = min(fast) < 0.5
+    out["bootstrap_under_0.5s"] = bool(min(fast) < 0.5)
 
 
 def breaks(out):

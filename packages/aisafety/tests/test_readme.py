@@ -11,5 +11,5 @@ def test_readme_quick_start_runs():
     block = re.search(r"```python\n(.*?)```", text, re.S)
     assert block, "README has no python block"
     namespace: dict = {}
-    exec(compile(block.group(1), str(README), "exec"), namespace)  # noqa: S102
+    exec(compile(block.group(1), str(README), "exec"), namespace)
     assert namespace["fit"].n == 38

@@ -224,7 +224,7 @@ def test_huber_nonconvergence_raises(monkeypatch, rng):
     ly = np.log10(df["training_compute_flop"].to_numpy())
     ly[:5] += 3
     df["training_compute_flop"] = 10 ** ly
-    with pytest.raises(RuntimeError, match="did not converge.*last step"):
+    with pytest.raises(RuntimeError, match=r"did not converge.*last step"):
         fit_trend(df, config=TrendConfig.tiny(method="huber"), rng=rng)
 
 
@@ -308,3 +308,26 @@ def test_piecewise_validation():
         fit_piecewise(same, n_breaks=1)
     with pytest.raises(ValueError, match="`start`"):
         fit_piecewise(hinge(), start=2020, end=2000)
+
+
+def test_common_bad_input_checks(rng):
+    from mpiis.shared.testing import check_refuses_bad_input
+
+    df = synth(20)
+    check_refuses_bad_input(
+        lambda d: fit_trend(d, config=TrendConfig.tiny(), rng=rng),
+        {"array instead of a frame": df.to_numpy(), "list": [1, 2, 3],
+         "string quantity": df.assign(training_compute_flop="big")},
+    )
+
+
+def test_break_agrees_with_ruptures():
+    """ruptures' discontinuous linear Dynp finds the break within a year of our hinge."""
+    ruptures = pytest.importorskip("ruptures")
+    df = hinge(200, tau=2008.0, seed=6, sigma=0.5).sort_values("year")
+    ours = fit_piecewise(df, n_breaks=1)
+    t = df["year"].to_numpy()
+    y = np.log10(df["training_compute_flop"].to_numpy())
+    sig = np.column_stack([y, np.ones_like(t), t])
+    bk = ruptures.Dynp(model="linear", min_size=10, jump=1).fit(sig).predict(n_bkps=1)[0]
+    assert abs(t[bk] - ours.breaks[0]) <= 1.0

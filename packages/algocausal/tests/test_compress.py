@@ -106,6 +106,9 @@ def test_validation(bivariate):
         compress(bivariate, ("X1", "X2"), codebook={"v:X9": np.ones(3)})
     with pytest.raises(ValueError, match=r"`codebook\['v:X1'\]`"):
         compress(bivariate, ("X1", "X2"), codebook={"v:X1": np.array([np.nan])})
+    with pytest.raises(ValueError, match="`codebook` applies to cost='codebook' only"):
+        compress(bivariate, ("X1", "X2"), config=CompressionConfig(cost="partition"),
+                 codebook={"v:X1": np.ones(3)})
     with pytest.raises(TypeError, match="`config`"):
         compress(bivariate, ("X1", "X2"), config={"cost": "codebook"})
 

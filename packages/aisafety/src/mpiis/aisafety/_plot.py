@@ -14,8 +14,14 @@ from ._evalmap import CoverageReport
 from ._forecast import BacktestResult
 from ._trends import PiecewiseFit, TrendFit, prepare_series
 
-__all__ = ["plot_bootstrap", "plot_break_profile", "plot_backtest", "plot_coverage",
-           "plot_sensitivity", "plot_trend"]
+__all__ = [
+    "plot_backtest",
+    "plot_bootstrap",
+    "plot_break_profile",
+    "plot_coverage",
+    "plot_sensitivity",
+    "plot_trend",
+]
 
 
 def _plt():
@@ -76,7 +82,7 @@ def plot_sensitivity(rows: Sequence[tuple[str, float, float, float]], *,
     """Forest plot: one line per frontier rule / window, ``(label, growth, low, high)``."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.2))
-    for i, (label, g, lo, hi) in enumerate(rows):
+    for i, (_, g, lo, hi) in enumerate(rows):
         ax.plot([lo, hi], [i, i], color="C0")
         ax.plot([g], [i], "o", color="C0")
         ax.text(hi, i, f"  {g:.2f}", va="center", fontsize=8)
@@ -95,7 +101,8 @@ def plot_backtest(result: BacktestResult, *, path: str | Path | None = None) -> 
     tab = result.table
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.errorbar(tab["year"], tab["predicted_dex"],
-                yerr=[tab["predicted_dex"] - tab["low_dex"], tab["high_dex"] - tab["predicted_dex"]],
+                yerr=[tab["predicted_dex"] - tab["low_dex"],
+                      tab["high_dex"] - tab["predicted_dex"]],
                 fmt="_", color="C0", label=f"{result.level:.0%} prediction interval")
     ax.scatter(tab["year"], tab["actual_dex"], color=np.where(tab["inside"], "C2", "C3"),
                zorder=3, label="actual (green inside, red outside)")
@@ -107,7 +114,8 @@ def plot_backtest(result: BacktestResult, *, path: str | Path | None = None) -> 
     return _finish(fig, path)
 
 
-def plot_break_profile(fit: PiecewiseFit, *, path: str | Path | None = None) -> Any:
+def plot_break_profile(fit: PiecewiseFit, *, path: str | Path | None = None,
+                       title: str | None = None) -> Any:
     """n ln(RSS(tau) / RSS_min) over the break grid of a one-break fit, with the 95% interval."""
     plt = _plt()
     if fit.n_breaks != 1:
@@ -119,7 +127,9 @@ def plot_break_profile(fit: PiecewiseFit, *, path: str | Path | None = None) -> 
     lo, hi = fit.break_intervals[0]
     ax.axvspan(lo, hi, color="C0", alpha=0.15, label=f"95% interval [{lo:.1f}, {hi:.1f}]")
     g = fit.growth_by_segment
-    ax.set_title(f"break at {fit.breaks[0]:.1f}: {g[0]:.2f}x/yr -> {g[1]:.2f}x/yr")
+    head = f"{title}: " if title else ""
+    ax.set_title(f"{head}break at {fit.breaks[0]:.1f}: {g[0]:.2f}x/yr -> {g[1]:.2f}x/yr",
+                 fontsize=9)
     ax.set_xlabel("break year tau")
     ax.set_ylabel("n ln(RSS / RSS_min)")
     ax.set_ylim(0, max(20.0, 3.841 * 2))

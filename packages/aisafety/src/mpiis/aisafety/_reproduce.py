@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -137,7 +137,3 @@ def reproduce(claim_id: str, data: pd.DataFrame | None = None, *, rng: np.random
     return Reproduction(claim_id, reported, est, ci, bool(ok), fit.selection, window, fit.n,
                         "ok", fit)
 
-
-def _describe(recipe: Recipe) -> dict[str, Any]:
-    return {"claim": recipe.claim_id, "description": recipe.description, "y": recipe.y,
-            "window": [recipe.start, recipe.end], "kind": recipe.kind}

@@ -33,7 +33,8 @@ HUBER_DELTA = 1.345  # Huber's tuning constant (95% efficiency under normal erro
 HUBER_MAX_ITER = 100  # method step 1
 HUBER_TOL = 1e-12  # stop when max |delta beta| < tol
 MAD_CONSISTENCY = 0.6745  # MAD / 0.6745 estimates sigma under normal errors
-_CHUNK_ELEMENTS = 1 << 22  # bootstrap chunk: resamples x rows per block (peak memory bound)
+_CHUNK_ELEMENTS = 1 << 16  # bootstrap block: resamples x rows (cache-sized; bounds memory)
+_HINGE_CHUNK = 1 << 22  # break profiles: grid points x rows x coefficients per block
 _BREAK_CHI2 = 3.841  # chi2_1 0.95 quantile: profile-likelihood interval of a break year
 
 
@@ -103,6 +104,10 @@ def prepare_series(df: pd.DataFrame, y: str, start: float, end: float
     names = (df["model"].astype(str).to_numpy() if "model" in df.columns
              else np.asarray([f"row {i}" for i in range(len(df))]))
     vals = pd.to_numeric(df[y], errors="coerce").to_numpy(float)
+    nonnum = np.isnan(vals) & df[y].notna().to_numpy()
+    if nonnum.any():
+        i = int(np.flatnonzero(nonnum)[0])
+        raise ValueError(f"`{y}` must be numeric, got {df[y].iloc[i]!r} for model {names[i]!r}")
     inwin = (t_all >= start) & (t_all < end)
     missing = inwin & np.isnan(vals)
     keep = inwin & ~np.isnan(vals)
@@ -197,25 +202,26 @@ def _bootstrap(x: np.ndarray, y: np.ndarray, method: str, n_boot: int,
     per = max(1, _CHUNK_ELEMENTS // n)
     out = np.empty(n_boot)
     redrawn = slow = 0
-    # OLS needs only the resample's sums: count how often each row is drawn and take matrix
-    # products with (1, x, y, xy, x^2); Huber re-weights rows, so it refits the gathered rows.
-    feats = np.stack([np.ones(n), x, y, x * y, x * x], axis=1)  # (n, 5)
+    # OLS needs only each resample's sums of x, y, xy and x^2 (gathered from precomputed
+    # columns); Huber re-weights rows, so it refits the gathered rows.
+    xy, xx = x * y, x * x
     for lo in range(0, n_boot, per):
         m = min(per, n_boot - lo)
         idx = rng.integers(0, n, size=(m, n))
-        flat = np.ptp(x[idx], axis=1) == 0
+        gx = np.take(x, idx)
+        flat = np.ptp(gx, axis=1) == 0
         while flat.any():
             k = int(flat.sum())
             redrawn += k
             idx[flat] = rng.integers(0, n, size=(k, n))
-            flat = np.ptp(x[idx], axis=1) == 0
+            gx[flat] = np.take(x, idx[flat])
+            flat = np.ptp(gx, axis=1) == 0
         if method == "ols":
-            counts = np.bincount((idx + (np.arange(m) * n)[:, None]).ravel(),
-                                 minlength=m * n).reshape(m, n).astype(float)
-            sn, sx, sy, sxy, sxx = (counts @ feats).T
-            b = (sxy - sx * sy / sn) / (sxx - sx * sx / sn)
+            sx, sy = gx.sum(axis=1), np.take(y, idx).sum(axis=1)
+            sxy, sxx = np.take(xy, idx).sum(axis=1), np.take(xx, idx).sum(axis=1)
+            b = (sxy - sx * sy / n) / (sxx - sx * sx / n)
         else:
-            b, _, _, k_slow = _fit(x[idx], y[idx], method, strict=False)
+            b, _, _, k_slow = _fit(gx, np.take(y, idx), method, strict=False)
             slow += k_slow
         out[lo:lo + m] = b
     return out, redrawn, slow
@@ -464,7 +470,7 @@ def _hinge_rss(t: np.ndarray, y: np.ndarray, taus: np.ndarray) -> tuple[np.ndarr
     n = len(t)
     rss = np.empty(G)
     coef = np.empty((G, k + 2))
-    per = max(1, _CHUNK_ELEMENTS // (n * (k + 2)))
+    per = max(1, _HINGE_CHUNK // (n * (k + 2)))
     for lo in range(0, G, per):
         tau = taus[lo:lo + per]
         g = len(tau)

@@ -230,6 +230,8 @@ def compress(
     if not isinstance(config, CompressionConfig):
         raise TypeError(f"`config` must be a CompressionConfig, got {type(config).__name__}")
     data = as_multienv(data)
+    if codebook is not None and config.cost == "partition":
+        raise ValueError("`codebook` applies to cost='codebook' only, got cost='partition'")
     _, parents = parse_graph(graph, data.columns)
     n_types = sum(len(p) + 1 for p in parents.values())
     if config.cost == "partition":

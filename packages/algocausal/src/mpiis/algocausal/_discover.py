@@ -14,6 +14,7 @@ import jax
 import networkx as nx
 import numpy as np
 
+from mpiis.shared.progress import progress
 from mpiis.shared.validation import check_int
 
 from ._compress import CompressionResult, assemble, fit_nodes
@@ -119,7 +120,7 @@ def discover_dag(
     node_fits: dict[tuple[int, int], NodeFit] = {}
     with jax.enable_x64(config.x64):
         stats = env_stats(data, center=config.center)
-        for i in range(d):
+        for i in progress(range(d), desc="local scores"):
             others = [j for j in range(d) if j != i]
             for r in range(max_parents + 1):
                 for comb in itertools.combinations(others, r):

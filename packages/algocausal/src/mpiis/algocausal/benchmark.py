@@ -19,6 +19,7 @@ import numpy as np
 
 from mpiis.shared.bench import ClaimResult, check_preset, timer
 from mpiis.shared.metrics import shd
+from mpiis.shared.progress import progress
 
 from . import (
     OFFICIAL_COVSHIFT_THETAS,
@@ -91,7 +92,7 @@ A10_REL = 1e-9
 A11_SPEEDUP = 20.0  # vectorised numpy prototype ~1000x
 
 PRESET = {
-    "smoke": dict(a1=3, a2=2, a3=5, r=5, r_n4=5, a7=2, a8=2, a9=3, a9b=2, a10=1, n50=False,
+    "smoke": dict(a1=1, a2=1, a3=5, r=2, r_n4=2, a7=1, a8=1, a9=2, a9b=1, a10=1, n50=False,
                   a11_ref=1, speed_grid=False, a4_n500=0, a11_shape=(3, 4)),
     "quick": dict(a1=50, a2=30, a3=20, r=200, r_n4=200, a7=10, a8=5, a9=100, a9b=20, a10=10,
                   n50=False, a11_ref=1, speed_grid=False, a4_n500=0, a11_shape=(4, 5)),
@@ -245,7 +246,7 @@ def _official(p, seed, figs):
 def _sparse_runs(n_envs, n, reps, seed, cost, baselines=False):
     cfg = CompressionConfig(cost=cost)
     wins, parts, ind_tie, lrt = [], [], [], []
-    for r in range(reps):
+    for r in progress(range(reps), desc=f"sparse shifts N={n_envs} n={n} {cost}"):
         data = simulate_sparse_shift(key=_key(seed, 5, n_envs * 1000 + n, r), n_envs=n_envs,
                                      n_per_env=n)
         c, e, key = _truth_key(data)
@@ -644,11 +645,15 @@ def _figures(figs: dict, out_dir: Path) -> None:
 
         res = figs["dag"]
         g = res.graph
-        fig, ax = plt.subplots(figsize=(5, 4))
+        fig, ax = plt.subplots(figsize=(7, 5))
         pos = nx.circular_layout(g)
-        labels = {n: f"{n}\n{g.nodes[n]['partition']}" for n in g.nodes}
-        nx.draw_networkx(g, pos, ax=ax, labels=labels, node_color="#cde", node_size=2500,
-                         font_size=7, arrowsize=15)
+        labels = {n: n + "\n" + "|".join("".join(map(str, b)) for b in g.nodes[n]["partition"])
+                  for n in g.nodes}
+        nx.draw_networkx(g, pos, ax=ax, labels=labels, node_color="#cde", node_size=3000,
+                         font_size=8, arrowsize=15)
+        ax.set_title("learned d = 4 DAG; node labels: environment blocks of its mechanism",
+                     fontsize=9)
+        ax.margins(0.2)
         nx.draw_networkx_edge_labels(g, pos, ax=ax, font_size=7, edge_labels={
             e: f"{g.edges[e]['weight']:.2f}" for e in g.edges})
         ax.set_axis_off()

@@ -54,12 +54,12 @@ from ._verifier import best_of_n as best_of_n
 
 __all__ = [
     "INIT_MODES",
-    "DensityRatioNet",
     "Denoiser",
+    "DensityRatioNet",
     "DigitsFeatureNet",
-    "Divergence",
     "DistillConfig",
     "DistillResult",
+    "Divergence",
     "EDMPrecond",
     "EDMSchedule",
     "FeatureDenoiser",
@@ -89,7 +89,7 @@ __all__ = [
     "load_mnist5k",
     "loguniform_sigmas",
     "mode_coverage",
-    "reverse_kl",
     "ratio_loss",
+    "reverse_kl",
     "train_teacher",
 ]

@@ -14,7 +14,8 @@ __all__ = ["BatchSource"]
 
 
 def _is_pair(data: Any) -> bool:
-    return isinstance(data, tuple | list) and len(data) == 2 and not isinstance(data[0], int | float)
+    return (isinstance(data, tuple | list) and len(data) == 2
+            and not isinstance(data[0], int | float))
 
 
 class BatchSource:

@@ -7,6 +7,7 @@ from typing import Literal
 
 import numpy as np
 import torch
+
 from mpiis.shared import data as _sd
 from mpiis.shared.validation import check_int
 

@@ -6,8 +6,9 @@ import os
 from typing import Any
 
 import torch
-from mpiis.shared.validation import check_int, check_positive
 from torch import nn
+
+from mpiis.shared.validation import check_int, check_positive
 
 from ._checks import check_labels, check_x
 from ._io import read_checkpoint, write_checkpoint

@@ -8,8 +8,9 @@ import math
 from typing import Any, Literal
 
 import torch
-from mpiis.shared.validation import check_choice, check_int, check_positive
 from torch import nn
+
+from mpiis.shared.validation import check_choice, check_int, check_positive
 
 from ._nets import reinit_
 from ._teacher import heun_sample
@@ -118,7 +119,7 @@ def fit_mapping(
         sig = torch.full((batch_size,), sigma_init, device=device)
         out = student(sigma_init * z[idx], sig, None if y is None else y[idx])
         loss = ((out - target[idx]) ** 2).mean()
-        if not math.isfinite(float(loss)):
+        if not math.isfinite(float(loss.detach())):
             raise RuntimeError("fit_mapping diverged: non-finite loss")
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
+
 from mpiis.shared.metrics import frechet_distance
 from mpiis.shared.validation import check_array, check_fraction, check_int, check_positive
-from torch import nn
 
 from ._checks import as_tensor, check_finite
 from ._io import read_checkpoint, write_checkpoint

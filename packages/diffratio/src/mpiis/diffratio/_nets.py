@@ -8,8 +8,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import torch
 import torch.nn.functional as F
-from mpiis.shared.validation import check_int, check_positive
 from torch import nn
+
+from mpiis.shared.validation import check_int, check_positive
 
 from ._checks import check_labels, check_sigma, check_x
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from mpiis.shared.validation import check_int
 from torch import nn
+
+from mpiis.shared.validation import check_int
 
 from ._checks import check_sigma, check_x
 from ._nets import EDMPrecond, MLPBackbone, reinit_

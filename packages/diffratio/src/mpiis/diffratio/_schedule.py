@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+
 from mpiis.shared.validation import check_int, check_positive
 
 __all__ = ["EDMSchedule", "karras_sigmas", "loguniform_sigmas"]

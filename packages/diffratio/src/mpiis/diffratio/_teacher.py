@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import torch
+from torch import nn
+
 from mpiis.shared.progress import progress as _progress
 from mpiis.shared.validation import check_choice, check_fraction, check_int, check_positive
-from torch import nn
 
 from ._batches import BatchSource
 from ._checks import check_labels

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
+from torch import nn
+
 from mpiis.shared.progress import progress as _progress
 from mpiis.shared.validation import check_choice, check_fraction, check_int, check_positive
-from torch import nn
 
 from ._batches import BatchSource
 from ._checks import check_labels, check_x
@@ -269,7 +270,7 @@ class OneStepTrainer:
         a_loss = math.nan
         for _ in range(self.config.aux_steps):
             loss = self.aux_loss(real, labels, generator=generator)
-            a_loss = float(loss)
+            a_loss = float(loss.detach())
             if not math.isfinite(a_loss):
                 raise RuntimeError(f"training diverged at step {self.step_count}: auxiliary "
                                    f"loss {a_loss}")
@@ -283,7 +284,7 @@ class OneStepTrainer:
                 m.requires_grad_(False)
             try:
                 loss = self.generator_loss(real.shape[0], labels, generator=generator)
-                g_loss = float(loss)
+                g_loss = float(loss.detach())
                 if not math.isfinite(g_loss):
                     raise RuntimeError(f"training diverged at step {self.step_count}: generator "
                                        f"loss {g_loss} (auxiliary loss {a_loss})")
@@ -341,7 +342,8 @@ class OneStepTrainer:
         total = self.config.warmup_steps + self.config.steps
         every = checkpoint_every or max(1, total // 10)
         bar = _progress(range(self.step_count, total), total=total - self.step_count,
-                        desc=type(self).__name__, disable=None if progress is None else not progress)
+                        desc=type(self).__name__,
+                        disable=None if progress is None else not progress)
         for _ in bar:
             x, y = source.next(generator=generator)
             stats = self.step(x, y, generator=generator)

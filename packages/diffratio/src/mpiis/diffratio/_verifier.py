@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import torch
-from mpiis.shared.validation import check_int, check_positive
 from torch import nn
+
+from mpiis.shared.validation import check_int, check_positive
 
 from ._checks import check_labels
 from ._generator import OneStepGenerator

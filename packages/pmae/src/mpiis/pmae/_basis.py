@@ -209,7 +209,7 @@ class PCABasis:
         mu = torch.as_tensor(np.asarray(mean, dtype=np.float64)).reshape(-1)
         sd = torch.as_tensor(np.asarray(std, dtype=np.float64)).reshape(-1)
         sd = torch.where(sd > 0, sd, torch.ones_like(sd))
-        order = torch.argsort(evr, descending=True)
+        order = torch.argsort(evr, descending=True, stable=True)
         return cls(
             image_shape=tuple(image_shape),  # type: ignore[arg-type]
             mean=mu.float(),

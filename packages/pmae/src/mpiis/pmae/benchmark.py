@@ -88,7 +88,7 @@ class _Preset:
 def _preset(name: str, cuda: bool) -> _Preset:
     if name == "smoke":
         return _Preset(256, dataclasses.replace(ViTConfig.cpu(), depth=1), 2, 1, MLPConfig.cpu(),
-                       1, 1, False, throughput_steps=2)
+                       1, 1, False, throughput_steps=1)
     if name == "quick":
         return _Preset(3000, ViTConfig.cpu(), 15, 1, MLPConfig.cpu(), 40, 2, False)
     if cuda:  # the brief's GPU budget for `full`
@@ -165,7 +165,7 @@ def _pca_agreement(basis: PCABasis, x: np.ndarray) -> tuple[float, float, str]:
     return float(cos.min()), diff, name
 
 
-def _fit_time_ratio(x: np.ndarray, repeats: int = 5) -> tuple[float, float, float, str]:
+def _fit_time_ratio(x: np.ndarray, repeats: int) -> tuple[float, float, float, str]:
     basis = PCABasis.fit(x)
     z = ((x.reshape(len(x), -1) - basis.mean.numpy()) / basis.std.numpy()).astype(np.float64)
     try:
@@ -193,7 +193,7 @@ def _fit_time_ratio(x: np.ndarray, repeats: int = 5) -> tuple[float, float, floa
 
 
 def _throughput(basis: PCABasis, tr: ImageSet, arch: str, cfg: Any, steps: int,
-                batch: int = 128) -> tuple[float, float, float]:
+                batch: int = 128, rounds: int = 3) -> tuple[float, float, float]:
     """images/s of PMAE and MAE training steps on the same batch; returns (ratio, pmae, mae)."""
     device = basis.device
     x = torch.from_numpy(tr.images[:batch]).to(device)
@@ -201,7 +201,7 @@ def _throughput(basis: PCABasis, tr: ImageSet, arch: str, cfg: Any, steps: int,
     models = {k: _build(k, basis, arch, 0, patch=4, cfg=cfg).to(device) for k in ("pmae", "mae")}
     opts = {k: torch.optim.AdamW(m.parameters(), lr=1e-4) for k, m in models.items()}
     best = {k: math.inf for k in models}
-    for _ in range(3):  # rounds, interleaved; best round per model
+    for _ in range(rounds):  # interleaved; best round per model
         for k, m in models.items():
             g = torch.Generator(device=device).manual_seed(0)
             m.train()
@@ -287,7 +287,7 @@ def run(preset: str = "quick", *, seed: int = 0, out_dir: Path | None = None) ->
 
     # ---------------------------------------------------------------- P1, P2
     t0 = time.perf_counter()
-    time_ratio, t_ours, t_ref, ref_name = _fit_time_ratio(tr.images)
+    time_ratio, t_ours, t_ref, ref_name = _fit_time_ratio(tr.images, 1 if preset == "smoke" else 5)
     digits = load_digits_images()
     dtr, _ = digits.split(0.3, seed=0)
     dbasis = PCABasis.fit(dtr.images)
@@ -320,8 +320,9 @@ def run(preset: str = "quick", *, seed: int = 0, out_dir: Path | None = None) ->
         threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True, details=p1_details))
 
     t0 = time.perf_counter()
-    ratio_v, r_p, r_m = _throughput(basis, tr, "vit", P.vit, P.throughput_steps)
-    ratio_m, r_pm, r_mm = _throughput(basis, tr, "mlp", P.mlp, P.throughput_steps)
+    rounds = 1 if preset == "smoke" else 3
+    ratio_v, r_p, r_m = _throughput(basis, tr, "vit", P.vit, P.throughput_steps, rounds=rounds)
+    ratio_m, r_pm, r_mm = _throughput(basis, tr, "mlp", P.mlp, P.throughput_steps, rounds=rounds)
     results.append(ClaimResult.measure(
         id="P2", claim=CLAIMS["P2"],
         metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, batch 128, same run)",
