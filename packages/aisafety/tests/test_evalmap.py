@@ -144,12 +144,21 @@ def test_inspect_log_from_the_mock_model(tmp_path):
     pytest.importorskip("inspect_ai")
     from inspect_ai import Task, eval
     from inspect_ai.dataset import Sample
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
     from inspect_ai.scorer import match
     from inspect_ai.solver import generate
 
+    # The mock model counts tokens with a tokenizer that downloads its table unless the output
+    # carries its own usage, so each canned output does (nothing may download in the tests).
+    outputs = []
+    for content in ("1", "2"):
+        out = ModelOutput.from_content(model="mockllm/model", content=content)
+        out.usage = ModelUsage(input_tokens=3, output_tokens=1, total_tokens=4)
+        outputs.append(out)
+    model = get_model("mockllm/model", custom_outputs=outputs)
     task = Task(dataset=[Sample(input="Say 1", target="1"), Sample(input="Say 2", target="2")],
                 solver=generate(), scorer=match(), name="wmdp_bio")
-    logs = eval(task, model="mockllm/model", log_dir=str(tmp_path), display="none")
+    logs = eval(task, model=model, log_dir=str(tmp_path), display="none")
     assert logs and logs[0].status == "success"
     df = read_inspect_logs(tmp_path)
     assert set(df["task"]) == {"wmdp_bio"} and df["n_samples"].iloc[0] == 2
