@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from mpiis.shared.data import toy2d
 
 from mpiis.diffratio import EDMPrecond, MLPBackbone, TeacherConfig, train_teacher
+from mpiis.shared.data import toy2d
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,7 @@
 import math
 
-from mpiis.shared.bench import ClaimResult
-
 from mpiis.diffratio import benchmark
+from mpiis.shared.bench import ClaimResult
 
 
 def test_smoke_run(tmp_path):

@@ -1,9 +1,9 @@
 import pytest
 import torch
-from mpiis.shared.testing import check_deterministic, check_save_load
 from torch import nn
 
 from mpiis.diffratio import EDMPrecond, MLPBackbone, OneStepGenerator, TinyUNet
+from mpiis.shared.testing import check_deterministic, check_save_load
 
 
 def test_one_step_is_denoiser_at_sigma_init(ring_teacher, gen):

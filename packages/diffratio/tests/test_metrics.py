@@ -3,10 +3,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from mpiis.shared.data import ring_centers
-from mpiis.shared.testing import check_refuses_nonfinite, check_save_load
 
 from mpiis.diffratio import DigitsFeatureNet, class_entropy, mode_coverage
+from mpiis.shared.data import ring_centers
+from mpiis.shared.testing import check_refuses_nonfinite, check_save_load
 
 
 def test_mode_coverage():

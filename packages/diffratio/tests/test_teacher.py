@@ -3,10 +3,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from mpiis.shared.testing import check_refuses_nonfinite
 from torch import nn
 
 from mpiis.diffratio import EDMPrecond, MLPBackbone, TeacherConfig, heun_sample, train_teacher
+from mpiis.shared.testing import check_refuses_nonfinite
 
 
 class GaussDenoiser(nn.Module):
@@ -28,10 +28,13 @@ def test_heun_parity_with_exact_ode(gen):
     v = 0.25
     den = GaussDenoiser(v)
     z = torch.randn(64, 3, generator=gen(0))
-    out = heun_sample(den, (64, 3), noise=z)
     ref = z * 80.0 * math.sqrt(v) / math.sqrt(80.0**2 + v)
-    torch.testing.assert_close(out, ref, rtol=2e-2, atol=2e-2)
+    out = heun_sample(den, (64, 3), noise=z)
     assert den.calls == 35  # 17 Heun steps + 1 final Euler step
+    # second order: 18 levels are within 6 %, 100 levels within 0.2 %
+    assert float(((out - ref) / ref).abs().max()) < 0.06
+    fine = heun_sample(den, (64, 3), noise=z, steps=100)
+    torch.testing.assert_close(fine, ref, rtol=2e-3, atol=1e-4)
 
 
 def test_train_teacher_lowers_loss_and_is_deterministic(ring, gen):

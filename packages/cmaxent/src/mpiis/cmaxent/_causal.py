@@ -20,7 +20,7 @@ import numpy as np
 
 from mpiis.shared.validation import check_array, check_choice
 
-from ._errors import SolverDivergedError
+from ._errors import InfeasibleMomentsError, SolverDivergedError
 from ._feasibility import check_feasibility, ensure_feasible, gaussian_r
 from ._moments import MomentTable
 from ._newton import CONVERGED_DECREMENT, CONVERGED_GRAD, SolveOutput, minimize
@@ -80,6 +80,11 @@ def causal_direction_gaussian(table: MomentTable) -> np.ndarray:
     return d
 
 
+def _converged(out: SolveOutput) -> bool:
+    return (out.status in (CONVERGED_GRAD, CONVERGED_DECREMENT) and bool(np.isfinite(out.z).all())
+            and bool(np.isfinite(out.grad).all()))
+
+
 def _raise_if_failed(out: SolveOutput, what: str, max_iter: int) -> None:
     finite = np.isfinite(out.z).all() and np.isfinite(out.grad).all()
     if out.status not in (CONVERGED_GRAD, CONVERGED_DECREMENT) or not finite:
@@ -122,7 +127,7 @@ def solve_causal(table: MomentTable, *, p_x: Literal["gaussian", "empirical"] = 
     if not isinstance(table, MomentTable):
         raise TypeError(f"`table` must be a MomentTable, got {type(table).__name__}")
     check_choice(p_x, "p_x", ("gaussian", "empirical"))
-    feas = check_feasibility(table, p_x=p_x, X=X)
+    feas = check_feasibility(table, p_x=p_x, X=X, lp_max_rows=config.lp_max_rows)
     ensure_feasible(feas, config.near_infeasible, "causal CMAXENT")
     o = table.obs_y
     n_o = int(o.sum())
@@ -140,6 +145,11 @@ def solve_causal(table: MomentTable, *, p_x: Literal["gaussian", "empirical"] = 
             data = (jnp.asarray(x[:, o]), jnp.float64(p1), jnp.asarray(table.cross[o]))
             out = minimize(_dual_empirical, z0, data, tol=config.tol, max_iter=config.max_iter,
                            solver=config.solver)
+        if feas.reason == "lp skipped" and not _converged(out):
+            raise InfeasibleMomentsError(
+                f"causal CMAXENT diverged on n = {len(x)} rows (> lp_max_rows = "
+                f"{config.lp_max_rows}, so the LP was skipped): the data are (quasi-)separable",
+                margin=0.0, reason="separable (solver diverged)")
         _raise_if_failed(out, "causal CMAXENT", config.max_iter)
         coef = np.zeros(table.k)
         coef[o] = out.z[1:]
@@ -150,6 +160,9 @@ def solve_causal(table: MomentTable, *, p_x: Literal["gaussian", "empirical"] = 
             from scipy.special import expit
 
             q = expit(x @ coef + beta0)
+            if feas.reason == "lp skipped":  # q is interior: a lower bound of the LP margin
+                lo = float(np.min(np.minimum(q, 1.0 - q)))
+                feas = type(feas)(lo / min(p1, 1.0 - p1), True, "lp skipped")
             implied = ImpliedMoments(float(q.mean()), x.mean(axis=0), x.T @ x / len(x),
                                      x.T @ q / len(x))
     return CMaxEntSolution("causal", table.predictors, coef, beta0, out.z, True, out.n_iter,

@@ -64,7 +64,8 @@ class _LinearLogOdds:
 
     def predict(self, X: Any) -> np.ndarray:
         """(n,) the more probable class label."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        t = self.decision_function(X)
+        return self.classes_[(t > 0).astype(int)]
 
     def log_loss_per_example(self, X: Any, y: Any) -> np.ndarray:
         """(n,) -log p(y_n | x_n) in nats; reduce with a mean for :meth:`score`."""

@@ -77,7 +77,8 @@ def _lp_margin(table: MomentTable, X: np.ndarray) -> float:
 
 def check_feasibility(table: MomentTable, *, p_x: Literal["gaussian", "empirical"] = "gaussian",
                       X: Any = None,
-                      direction: Literal["causal", "anticausal"] = "causal") -> Feasibility:
+                      direction: Literal["causal", "anticausal"] = "causal",
+                      lp_max_rows: int | None = None) -> Feasibility:
     """Check that the CMAXENT dual is bounded for ``table`` (see the module docstring).
 
     Args:
@@ -85,6 +86,8 @@ def check_feasibility(table: MomentTable, *, p_x: Literal["gaussian", "empirical
         p_x: the causal step-1 distribution; ignored for ``direction="anticausal"``.
         X: (n, k) joint predictor sample, required for ``p_x="empirical"``.
         direction: which dual to check.
+        lp_max_rows: skip the empirical LP when X has more rows (returns ``feasible=True``,
+            ``margin=nan``, ``reason="lp skipped"``); ``None`` always runs it.
 
     Returns:
         A :class:`Feasibility`. Never raises for infeasible moments (the solvers do).
@@ -110,6 +113,8 @@ def check_feasibility(table: MomentTable, *, p_x: Literal["gaussian", "empirical
     from ._causal import check_joint_sample
 
     xs = check_joint_sample(table, X)
+    if lp_max_rows is not None and xs.shape[0] > lp_max_rows:
+        return Feasibility(float("nan"), True, "lp skipped")
     eps = _lp_margin(table, xs)
     margin = eps / min(table.m_y, 1.0 - table.m_y)
     if eps <= LP_EPS:
@@ -155,7 +160,7 @@ def ensure_feasible(feas: Feasibility, near: float, what: str) -> None:
     if not feas.feasible:
         raise InfeasibleMomentsError(f"{what}: infeasible moments ({feas.reason}); margin "
                                      f"{feas.margin:.3g}", margin=feas.margin, reason=feas.reason)
-    if feas.margin < near:
+    if feas.margin < near:  # False for nan (skipped LP)
         warnings.warn(f"{what}: the moments are nearly infeasible (margin {feas.margin:.3g} < "
                       f"{near:g}); the coefficients may be huge", NearlyInfeasibleWarning,
                       stacklevel=3)

@@ -4,9 +4,13 @@ Newton (brief, "Solver"): exact Hessian by ``jax.hessian``, Cholesky solve with 
 diagonal damping, Armijo backtracking (c = 1e-4, halving, at most 60 halvings), all inside
 ``lax.while_loop``. A non-finite objective (or a failed Cholesky inside it) counts as +inf in the
 line search. Converged when ||grad||_inf <= tol or when the Newton decrement -g^T d <= 1e-20
-(the round-off floor of a float64 mean). Frozen coordinates (``mask == 0``) never move.
+(the round-off floor of a float64 mean). Once the decrement is below 1e-12 (1 + |f|), the
+decrease is below the round-off of f and Armijo would accept a vanishing step, so the full
+Newton step is taken; if it no longer halves the gradient, the solver has converged.
+Frozen coordinates (``mask == 0``) never move.
 
-Every solver is jitted once per objective and per shape; the data are arguments.
+Every solver is jitted once per objective and per shape; the data, the tolerance and
+max_iter are arguments, so a new config does not recompile.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ _ARMIJO = 1e-4
 _MAX_HALVINGS = 60
 _DAMPING = 1e-14
 _DECREMENT_FLOOR = 1e-20
+_FLOOR_REL = 1e-12  # Newton's quadratic region: full steps, f's round-off hides Armijo
 
 
 class SolveOutput(NamedTuple):
@@ -50,9 +55,9 @@ def _safe(f: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
 
 
 @lru_cache(maxsize=64)
-def _newton(fun: Callable[..., jax.Array], tol: float, max_iter: int) -> Callable[..., Any]:
+def _newton(fun: Callable[..., jax.Array]) -> Callable[..., Any]:
     @jax.jit
-    def solve(z0, mask, data):
+    def solve(z0, mask, data, tol, max_iter):
         def f(z):
             return fun(z * mask + z0 * (1.0 - mask), data)
 
@@ -93,19 +98,22 @@ def _newton(fun: Callable[..., jax.Array], tol: float, max_iter: int) -> Callabl
                 t = 0.5 * t
                 return t, fs(z + t * d, None), n + 1
 
-            t, ft, _ = jax.lax.while_loop(ls_cond, ls_body, (1.0, fs(z + d, None), 0))
+            f_full = fs(z + d, None)
+            t, ft, _ = jax.lax.while_loop(ls_cond, ls_body, (1.0, f_full, 0))
             ok = ft <= fz + _ARMIJO * t * slope
-            # at the round-off floor a decrease below eps * |f| cannot be seen by Armijo
-            floor = dec <= jnp.maximum(_DECREMENT_FLOOR, 1e-13 * (1.0 + jnp.abs(fz)))
-            z1 = jnp.where(ok, z + t * d, z)
-            f1 = jnp.where(ok, ft, fz)
+            # Near the optimum the decrease dec / 2 drops below the round-off of f and Armijo
+            # would accept a vanishing step: inside the quadratic region take the full step.
+            floor = dec <= _FLOOR_REL * (1.0 + jnp.abs(fz))
+            full = floor & (f_full <= fz + 1e-13 * (1.0 + jnp.abs(fz)))
+            z1 = jnp.where(full, z + d, jnp.where(ok, z + t * d, z))
+            f1 = jnp.where(full, f_full, jnp.where(ok, ft, fz))
             g1 = grad(z1) * mask
+            stalled = gnorm(g1) >= 0.5 * gnorm(g)
             status = jnp.where(
                 gnorm(g1) <= tol,
                 CONVERGED_GRAD,
-                jnp.where(dec <= _DECREMENT_FLOOR, CONVERGED_DECREMENT,
-                          jnp.where(ok, RUNNING,
-                                    jnp.where(floor, CONVERGED_DECREMENT, LINE_SEARCH_FAILED))),
+                jnp.where((dec <= _DECREMENT_FLOOR) | (floor & stalled), CONVERGED_DECREMENT,
+                          jnp.where(ok | full, RUNNING, LINE_SEARCH_FAILED)),
             )
             return z1, f1, g1, it + 1, status
 
@@ -116,9 +124,9 @@ def _newton(fun: Callable[..., jax.Array], tol: float, max_iter: int) -> Callabl
 
 
 @lru_cache(maxsize=64)
-def _lbfgs(fun: Callable[..., jax.Array], tol: float, max_iter: int) -> Callable[..., Any]:
+def _lbfgs(fun: Callable[..., jax.Array]) -> Callable[..., Any]:
     @jax.jit
-    def solve(z0, mask, data):
+    def solve(z0, mask, data, tol, max_iter):
         def f(z):
             return fun(z * mask + z0 * (1.0 - mask), data)
 
@@ -155,5 +163,6 @@ def minimize(fun: Callable[..., jax.Array], z0: Any, data: Any, *, mask: Any = N
     z0 = jnp.asarray(z0, dtype=jnp.float64)
     mask = jnp.ones_like(z0) if mask is None else jnp.asarray(mask, dtype=jnp.float64)
     factory = _newton if solver == "newton" else _lbfgs
-    z, value, g, it, status = factory(fun, float(tol), int(max_iter))(z0, mask, data)
+    z, value, g, it, status = factory(fun)(z0, mask, data, jnp.float64(tol),
+                                           jnp.asarray(int(max_iter)))
     return SolveOutput(np.asarray(z), float(value), np.asarray(g), int(it), int(status))

@@ -21,18 +21,24 @@ class CMaxEntConfig:
         max_iter: Newton (or L-BFGS) iterations before ``SolverDivergedError``.
         solver: ``"newton"`` (exact Hessian) or ``"lbfgs"`` (optax; for k > 50).
         near_infeasible: a feasibility margin below this issues ``NearlyInfeasibleWarning``.
+        lp_max_rows: the empirical path runs its feasibility LP before the solve only for
+            n <= lp_max_rows (the LP costs seconds at n = 1e5). Above it, Newton's convergence
+            certifies feasibility (q = sigma(X beta) is a strictly interior LP point) and a
+            divergence raises ``InfeasibleMomentsError``.
     """
 
     tol: float = 1e-10  # brief: ||grad||_inf <= 1e-10
     max_iter: int = 100  # brief: default max_iter 100
     solver: Literal["newton", "lbfgs"] = "newton"  # never switched automatically
     near_infeasible: float = 1e-3  # brief: margin < 1e-3 warns
+    lp_max_rows: int = 20_000  # empirical path: above this n the feasibility LP is skipped
 
     def __post_init__(self) -> None:
         check_positive(self.tol, "tol")
         check_int(self.max_iter, "max_iter", minimum=1)
         check_choice(self.solver, "solver", ("newton", "lbfgs"))
         check_positive(self.near_infeasible, "near_infeasible", strict=False)
+        check_int(self.lp_max_rows, "lp_max_rows", minimum=0)
 
     @classmethod
     def tiny(cls) -> CMaxEntConfig:
@@ -41,7 +47,7 @@ class CMaxEntConfig:
 
     def to_dict(self) -> dict:
         return {"tol": self.tol, "max_iter": self.max_iter, "solver": self.solver,
-                "near_infeasible": self.near_infeasible}
+                "near_infeasible": self.near_infeasible, "lp_max_rows": self.lp_max_rows}
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,16 +102,28 @@ class PretrainHistory:
 
 
 def _scheduler(opt: torch.optim.Optimizer, cfg: PretrainConfig, total: int) -> Any:
-    if cfg.schedule == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=cfg.lr, total_steps=total, pct_start=max(cfg.warmup_fraction, 1e-6),
-            anneal_strategy="cos", cycle_momentum=False)
-    warm = max(1, round(cfg.warmup_fraction * total))
+    """Per-step lr factor. ``onecycle``: cosine warm-up from lr/25 to lr over the warm-up share,
+    then cosine annealing to lr/(25 * 1e4) (the shape of ``torch``'s OneCycleLR, valid for any
+    number of steps); ``warmup_cosine``: linear warm-up from 0, cosine decay to 0."""
+    warm = max(1, round(cfg.warmup_fraction * total)) if cfg.warmup_fraction > 0 else 0
+    rest = max(1, total - warm)
 
-    def factor(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warm) / max(1, total - warm))))
+    def cos_interp(a: float, b: float, t: float) -> float:
+        return b + (a - b) * 0.5 * (1.0 + math.cos(math.pi * min(1.0, max(0.0, t))))
+
+    if cfg.schedule == "onecycle":
+        lo, end = 1.0 / 25.0, 1.0 / 25.0 / 1e4
+
+        def factor(step: int) -> float:
+            if step < warm:
+                return cos_interp(lo, 1.0, step / warm)
+            return cos_interp(1.0, end, (step - warm) / rest)
+    else:
+
+        def factor(step: int) -> float:
+            if step < warm:
+                return (step + 1) / warm
+            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warm) / rest)))
 
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
@@ -218,7 +230,7 @@ def pretrain(
             loss = out.loss
             if not bool(torch.isfinite(loss)):
                 raise RuntimeError(
-                    f"pre-training diverged: non-finite loss ({float(loss)}) at epoch {epoch + 1}, "
+                    f"pre-training diverged: non-finite loss ({float(loss.detach())}) at epoch {epoch + 1}, "
                     f"step {step + 1}; lower `lr` or check the inputs"
                 )
             opt.zero_grad(set_to_none=True)
