@@ -77,6 +77,7 @@ def test_gaussian_matches_moments(p1_table):
     assert sol.implied.cov[0, 1] == 0.0  # causal ignores the unobserved covariance
 
 
+@pytest.mark.slow
 def test_lbfgs_agrees_with_newton(p1_table):
     a = solve_causal(p1_table)
     b = solve_causal(p1_table, config=CMaxEntConfig(solver="lbfgs", tol=1e-8, max_iter=500))

@@ -94,7 +94,7 @@ def test_n_components_range(small_images):
 
 
 def test_large_d_needs_n_components():
-    with pytest.raises(ValueError, match="n_components.*required"):
+    with pytest.raises(ValueError, match=r"n_components.*required"):
         PCABasis.fit(torch.zeros(2, 1, 129, 129))
 
 

@@ -90,7 +90,7 @@ def test_component_loss_matches_projector_form(basis, synth, gen):
         proj = v @ torch.diag(mi) @ v.T
         e = (out.pred[i].reshape(-1) - z[i].reshape(-1)).double()
         ref = (e @ proj @ e) / mi.sum()
-        assert abs(float(ref) - float(per[i])) < 1e-4
+        assert abs(float(ref.detach()) - float(per[i].detach())) < 1e-4
 
 
 def test_patch_mse_only_masked():

@@ -65,7 +65,7 @@ def test_checkpoint_resume_is_exact(basis, synth, tmp_path):
 def test_divergence_raises(synth, gen):
     m = mae((1, 16, 16), arch="mlp", patch_size=4, config=MLPConfig.tiny(), generator=gen(0))
     x = np.full((16, 1, 16, 16), 1e30, np.float32)
-    with pytest.raises(RuntimeError, match="diverged.*epoch 1, step 1"):
+    with pytest.raises(RuntimeError, match=r"diverged.*epoch 1, step 1"):
         pretrain(m, x, PretrainConfig.tiny(), generator=gen(0))
 
 

@@ -31,7 +31,7 @@ from ._completion import is_chordal, max_entropy_completion
 from ._errors import InfeasibleMomentsError
 from ._feasibility import check_feasibility, ensure_feasible, within_class_observed
 from ._moments import MomentTable
-from ._newton import minimize
+from ._newton import minimize, x64
 from ._solution import CMaxEntConfig, CMaxEntSolution, ImpliedMoments
 
 __all__ = ["has_closed_form", "lda_from_moments", "pooled_naive_bayes_from_moments",
@@ -181,7 +181,7 @@ def solve_anticausal(table: MomentTable, *,
     z0 = np.concatenate([lam0 @ table.mean, np.zeros(k), lam0[iu]])
     mask = np.concatenate([np.ones(k), table.obs_y.astype(float), table.pattern[iu]])
     s_obs = np.where(table.pattern, table.second, 0.0)
-    with jax.enable_x64(True):
+    with x64():
         data = (jnp.asarray(table.mean), jnp.asarray(np.where(table.obs_y, table.cross, 0.0)),
                 jnp.asarray(s_obs), jnp.float64(table.m_y))
         out = minimize(_dual, z0, data, mask=mask, tol=config.tol, max_iter=config.max_iter,

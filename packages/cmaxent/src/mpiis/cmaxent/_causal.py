@@ -23,7 +23,7 @@ from mpiis.shared.validation import check_array, check_choice
 from ._errors import InfeasibleMomentsError, SolverDivergedError
 from ._feasibility import check_feasibility, ensure_feasible, gaussian_r
 from ._moments import MomentTable
-from ._newton import CONVERGED_DECREMENT, CONVERGED_GRAD, SolveOutput, minimize
+from ._newton import CONVERGED_DECREMENT, CONVERGED_GRAD, SolveOutput, minimize, x64
 from ._quadrature import gauss_expect
 from ._solution import CMaxEntConfig, CMaxEntSolution, ImpliedMoments
 
@@ -133,7 +133,7 @@ def solve_causal(table: MomentTable, *, p_x: Literal["gaussian", "empirical"] = 
     n_o = int(o.sum())
     p1 = table.m_y
     z0 = np.zeros(1 + n_o)
-    with jax.enable_x64(True):
+    with x64():
         if p_x == "gaussian":
             _, sigma = gaussian_r(table)
             data = (jnp.asarray(table.mean[o]), jnp.asarray(sigma[np.ix_(o, o)]),
@@ -182,7 +182,7 @@ def solve_causal_reduced(table: MomentTable, *,
     ensure_feasible(feas, config.near_infeasible, "causal CMAXENT (reduced)")
     d = causal_direction_gaussian(table)
     _, sigma = gaussian_r(table)
-    with jax.enable_x64(True):
+    with x64():
         data = (jnp.float64(d @ table.mean), jnp.float64(d @ sigma @ d), jnp.float64(table.m_y),
                 jnp.float64(d @ table.cross))
         out = minimize(_dual_reduced, np.zeros(2), data, tol=config.tol,

@@ -246,8 +246,8 @@ class MomentTable:
                     raise ValueError(f"`path` line {line}: bad number ({exc})") from exc
                 if not np.isfinite(value):
                     raise ValueError(f"`path` line {line}: value must be finite, got {value}")
-                if n < 2:
-                    raise ValueError(f"`path` line {line}: n must be >= 2, got {n}")
+                if n < 1:
+                    raise ValueError(f"`path` line {line}: n must be >= 1, got {n}")
                 ent["n"] = n
                 vs = tuple(row["vars"].split(_SEP))
                 if row["moment"] == "mean" and len(vs) == 1 and vs[0] in sub:

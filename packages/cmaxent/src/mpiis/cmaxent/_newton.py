@@ -24,7 +24,17 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-__all__ = ["SolveOutput", "minimize"]
+__all__ = ["SolveOutput", "minimize", "x64"]
+
+
+def x64() -> Any:
+    """The scoped float64 context: ``jax.enable_x64(True)`` (jax >= 0.8), else the older
+    ``jax.experimental.enable_x64()``. The global flag is never changed."""
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(True)
+    from jax.experimental import enable_x64  # pragma: no cover - jax < 0.8
+
+    return enable_x64()  # pragma: no cover
 
 # status codes
 RUNNING, CONVERGED_GRAD, CONVERGED_DECREMENT, LINE_SEARCH_FAILED = 0, 1, 2, 3
@@ -157,8 +167,8 @@ def minimize(fun: Callable[..., jax.Array], z0: Any, data: Any, *, mask: Any = N
              tol: float, max_iter: int, solver: str = "newton") -> SolveOutput:
     """Minimise the convex ``fun(z, data)`` from ``z0`` (p,) over the coordinates with mask 1.
 
-    Must be called inside ``jax.enable_x64(True)``. ``fun`` must be a module-level function so
-    that its jitted solver is reused across calls.
+    Must be called inside the float64 scope (:func:`x64`). ``fun`` must be a module-level
+    function so that its jitted solver is reused across calls.
     """
     z0 = jnp.asarray(z0, dtype=jnp.float64)
     mask = jnp.ones_like(z0) if mask is None else jnp.asarray(mask, dtype=jnp.float64)

@@ -87,7 +87,6 @@ def _raw(j: int, m: jax.Array, v: jax.Array) -> jax.Array:
     return jnp.where(s < 1.0, _hermite(j, m, jnp.where(s < 1.0, s, 0.0)), _legendre(j, m, s))
 
 
-@partial(jax.custom_jvp, nondiff_argnums=(0,))
 def gauss_expect(j: int, m: jax.Array, v: jax.Array) -> jax.Array:
     """G_j(m, v) = E[sigma^(j)(t)], t ~ N(m, v); j = -1 gives E[softplus(t)] (used in (C2)).
 
@@ -98,15 +97,25 @@ def gauss_expect(j: int, m: jax.Array, v: jax.Array) -> jax.Array:
 
     Returns:
         The expectation, shape of ``m``.
+
+    Raises:
+        ValueError: for ``j`` outside -1..5.
     """
+    if isinstance(j, bool) or not isinstance(j, int) or not -1 <= j <= _MAX_ORDER:
+        raise ValueError(f"`j` must be an int in -1..{_MAX_ORDER}, got {j!r}")
+    return _gexp(j, m, v)
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _gexp(j: int, m: jax.Array, v: jax.Array) -> jax.Array:
     return _raw(j, jnp.asarray(m), jnp.asarray(v))
 
 
-@gauss_expect.defjvp
-def _gauss_expect_jvp(j, primals, tangents):
+@_gexp.defjvp
+def _gexp_jvp(j, primals, tangents):
     m, v = primals
     dm, dv = tangents
     if j + 2 > _MAX_ORDER:
         raise NotImplementedError(f"derivatives of G_{j} need sigma^({j + 2}), not provided")
-    y = gauss_expect(j, m, v)
-    return y, gauss_expect(j + 1, m, v) * dm + 0.5 * gauss_expect(j + 2, m, v) * dv
+    y = _gexp(j, m, v)
+    return y, _gexp(j + 1, m, v) * dm + 0.5 * _gexp(j + 2, m, v) * dv

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy import stats
@@ -17,6 +16,7 @@ from scipy import stats
 from mpiis.shared.validation import check_array, check_fraction, check_int
 
 from ._moments import MomentTable
+from ._newton import x64
 from ._quadrature import gauss_expect
 
 __all__ = ["SyntheticInstance", "anticausal_moments", "causal_moments",
@@ -94,7 +94,7 @@ def causal_moments(*, mean: Any, cov: Any, beta0: float, beta: Any,
     mu, cov, beta = np.asarray(mean, float), np.asarray(cov, float), np.asarray(beta, float)
     k = len(mu)
     m, v = beta0 + beta @ mu, beta @ cov @ beta
-    with jax.enable_x64(True):
+    with x64():
         g0 = float(gauss_expect(0, jnp.float64(m), jnp.float64(v)))
         g1 = float(gauss_expect(1, jnp.float64(m), jnp.float64(v)))
     second = np.zeros((k + 1, k + 1))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mpiis.shared.bench import ClaimResult, check_preset, timer
+from mpiis.shared.progress import progress
 
 from . import (
     CMaxEntClassifier,
@@ -172,7 +173,7 @@ def _g1(n_inst: int, ks: tuple[int, ...], rng, nan: _NanCounter, *, n: int = 400
     with timer() as t:
         worst, resid = 0.0, 0.0
         per = []
-        for i in range(n_inst):
+        for i in progress(range(n_inst), desc="G1 F-emp"):
             inst = random_instance("emp", k=ks[i % len(ks)], rng=rng, n=n)
             ours = CMaxEntClassifier("causal", p_x="empirical").fit(inst.X, inst.y)
             nan.add(ours.solution_)
@@ -214,7 +215,7 @@ def _g1(n_inst: int, ks: tuple[int, ...], rng, nan: _NanCounter, *, n: int = 400
 def _g2(n_inst: int, ks: tuple[int, ...], rng, nan: _NanCounter) -> list[ClaimResult]:
     with timer() as t:
         closed, numer = 0.0, 0.0
-        for i in range(n_inst):
+        for i in progress(range(n_inst), desc="G2 F-lda"):
             inst = random_instance("lda", k=ks[i % len(ks)], rng=rng)
             lda = lda_from_moments(inst.table)
             num = solve_anticausal(inst.table, method="numerical")
@@ -241,7 +242,7 @@ def _offset_pair(pi1: float) -> tuple[Any, Any, MomentTable]:
 def _g3(n_inst: int, ks: tuple[int, ...], rng, nan: _NanCounter) -> list[ClaimResult]:
     with timer() as t:
         worst, redrawn = 0.0, 0
-        for i in range(n_inst):
+        for i in progress(range(n_inst), desc="G3 F-lda"):
             while True:
                 inst = random_instance("lda", k=ks[i % len(ks)], rng=rng)
                 if check_feasibility(inst.table).feasible:
@@ -299,7 +300,7 @@ def _g4(n_inst: int, n_angle: int, rng, nan: _NanCounter) -> list[ClaimResult]:
             cov = max(cov, abs(c.implied.cov[0, 1]),
                       abs(num.implied.cov[0, 1] - p * (1 - p) * d[0] * d[1]))
         angles = []
-        for _ in range(n_angle):
+        for _ in progress(range(n_angle), desc="G4 angles"):
             inst = _feasible_instance("p1", rng, red)
             c, a = solve_causal(inst.table), solve_anticausal(inst.table)
             nan.add(c, a)
@@ -427,7 +428,7 @@ def _oov(truth: str, seed: int, n_inst: int, n_test: int) -> dict[str, Any]:
     kind = f"oov-{truth}"
     excess, ll = [], {"causal": [], "anticausal": [], "logodds": [], "bayes": []}
     redrawn = 0
-    for i in range(n_inst):
+    for i in progress(range(n_inst), desc=f"OOV {truth} truth"):
         while True:
             inst = random_instance(kind, k=2, rng=rng)
             if check_feasibility(inst.table).feasible:

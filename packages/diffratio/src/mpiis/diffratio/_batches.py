@@ -66,8 +66,9 @@ class BatchSource:
              ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """One batch ``(x, labels)``; in-memory data is sampled with replacement."""
         if self.x is not None:
-            idx = torch.randint(0, self.x.shape[0], (self.batch_size,), generator=generator)
-            idx = idx.to(self.x.device)
+            dev = generator.device if generator is not None else self.x.device
+            idx = torch.randint(0, self.x.shape[0], (self.batch_size,), generator=generator,
+                                device=dev).to(self.x.device)
             return self.x[idx], None if self.labels is None else self.labels[idx]
         assert self._iterable is not None
         if self._it is None:

@@ -151,7 +151,7 @@ def train_teacher(
         if config.sigma_law == "fixed":
             sigma = torch.full((x.shape[0],), config.fixed_sigma, device=device)
         else:
-            sigma = sched.train_sigmas(x.shape[0], generator=generator).to(device)
+            sigma = sched.train_sigmas(x.shape[0], generator=generator, device=device)
         loss = edm_loss(denoiser, x, sigma, labels, sigma_data=sched.sigma_data,
                         generator=generator).mean()
         if not torch.isfinite(loss):

@@ -186,9 +186,11 @@ class OneStepTrainer:
                             f"{type(generator).__name__}")
         if not isinstance(config, DistillConfig):
             raise TypeError(f"`config` must be a DistillConfig, got {type(config).__name__}")
-        self.generator = generator.train()
+        self.generator = generator.requires_grad_(True).train()
         self.config = config
         self._aux = aux
+        for m in aux.values():
+            m.requires_grad_(True).train()
         self._ema = copy.deepcopy(generator).requires_grad_(False).eval()
         self.opt_generator = torch.optim.Adam(generator.parameters(), lr=config.lr_generator,
                                               betas=config.betas)

@@ -106,7 +106,8 @@ class PCABasis:
         """
         x = as_images(images, "images")
         if x.shape[0] < 2:
-            raise ValueError(f"`images` must hold at least 2 images to fit a basis, got {x.shape[0]}")
+            raise ValueError(
+                f"`images` must hold at least 2 images to fit a basis, got {x.shape[0]}")
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         image_shape = tuple(x.shape[1:])
         n, d = x.shape[0], math.prod(image_shape)

@@ -9,7 +9,7 @@ import torch
 
 from mpiis.shared.validation import check_int
 
-__all__ = ["as_images", "check_image_shape", "check_ratio", "check_range", "describe"]
+__all__ = ["as_images", "check_image_shape", "check_range", "check_ratio", "describe"]
 
 
 def describe(x: Any) -> str:

@@ -22,7 +22,8 @@ def _plt() -> Any:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover
-        raise ImportError('figures need matplotlib: `pip install "mpiis-pmae[matplotlib]"`') from exc
+        raise ImportError(
+            'figures need matplotlib: `pip install "mpiis-pmae[matplotlib]"`') from exc
     return plt
 
 

@@ -55,7 +55,9 @@ def component_mse(
     return masked_mean_sq(err, mask)
 
 
-def patch_mse(pred: torch.Tensor, target: torch.Tensor, patch_mask: PatchMask | Any) -> torch.Tensor:
+def patch_mse(
+    pred: torch.Tensor, target: torch.Tensor, patch_mask: PatchMask | Any
+) -> torch.Tensor:
     """MAE loss: per-patch pixel MSE averaged over masked patches (no ``norm_pix_loss``).
 
     Args:

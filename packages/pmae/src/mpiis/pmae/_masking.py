@@ -30,7 +30,8 @@ __all__ = [
 
 def _check_evr(evr: Any) -> torch.Tensor:
     if not isinstance(evr, torch.Tensor | np.ndarray):
-        raise TypeError(f"`explained_variance_ratio` must be a tensor or array, got {describe(evr)}")
+        raise TypeError(
+            f"`explained_variance_ratio` must be a tensor or array, got {describe(evr)}")
     t = torch.as_tensor(evr)
     if t.ndim != 1 or t.shape[0] < 2:
         raise ValueError(

@@ -83,7 +83,8 @@ class MaskedAutoencoder(nn.Module):
                 f"`masking` must be a ComponentMasking or PatchMasking, got {describe(masking)}"
             )
         if not isinstance(encoder, ViTEncoder | MLPEncoder):
-            raise TypeError(f"`encoder` must be a ViTEncoder or MLPEncoder, got {describe(encoder)}")
+            raise TypeError(
+                f"`encoder` must be a ViTEncoder or MLPEncoder, got {describe(encoder)}")
         if isinstance(encoder, ViTEncoder) != isinstance(decoder, ViTDecoder):
             raise TypeError("`encoder` and `decoder` must both be ViT or both be MLP modules")
         if image_shape is None:
@@ -97,8 +98,9 @@ class MaskedAutoencoder(nn.Module):
         d = math.prod(self.image_shape)
         if isinstance(encoder, ViTEncoder):
             if (encoder.in_chans, *encoder.img_size) != self.image_shape:
-                raise ValueError(f"the ViT is built for images {(encoder.in_chans, *encoder.img_size)}"
-                                 f", but `image_shape` is {self.image_shape}")
+                built = (encoder.in_chans, *encoder.img_size)
+                raise ValueError(f"the ViT is built for images {built}, but `image_shape` is "
+                                 f"{self.image_shape}")
             patch_size = encoder.patch_size
         elif encoder.dim != d:
             raise ValueError(f"the MLP encoder takes D = {encoder.dim}, but `image_shape` "

@@ -63,7 +63,8 @@ def _check_split(f_train: Any, y_train: Any, f_test: Any, y_test: Any):
     ytr = check_array(y_train, "y_train", ndim=1, dtype="numeric")
     yte = check_array(y_test, "y_test", ndim=1, dtype="numeric")
     if len(ytr) != len(ftr):
-        raise ValueError(f"`y_train` must have {len(ftr)} entries (rows of f_train), got {len(ytr)}")
+        raise ValueError(
+            f"`y_train` must have {len(ftr)} entries (rows of f_train), got {len(ytr)}")
     if len(yte) != len(fte):
         raise ValueError(f"`y_test` must have {len(fte)} entries (rows of f_test), got {len(yte)}")
     return ftr, ytr.astype(np.int64), fte, yte.astype(np.int64)

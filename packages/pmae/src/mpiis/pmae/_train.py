@@ -230,8 +230,8 @@ def pretrain(
             loss = out.loss
             if not bool(torch.isfinite(loss)):
                 raise RuntimeError(
-                    f"pre-training diverged: non-finite loss ({float(loss.detach())}) at epoch {epoch + 1}, "
-                    f"step {step + 1}; lower `lr` or check the inputs"
+                    f"pre-training diverged: non-finite loss ({float(loss.detach())}) at "
+                    f"epoch {epoch + 1}, step {step + 1}; lower `lr` or check the inputs"
                 )
             opt.zero_grad(set_to_none=True)
             loss.backward()

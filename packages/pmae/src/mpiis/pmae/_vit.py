@@ -242,7 +242,9 @@ class ViTDecoder(nn.Module):
         _seeded_init(self, generator)
         nn.init.normal_(self.mask_token, std=0.02, generator=generator)
 
-    def forward(self, tokens: torch.Tensor, ids_restore: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, tokens: torch.Tensor, ids_restore: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Decode encoder tokens ``(B, 1 + L_kept, enc_dim)``.
 
         Args:
