@@ -151,3 +151,22 @@ def test_config_validation():
     with pytest.raises(ValueError, match="`max_iter`"):
         CMaxEntConfig(max_iter=0)
     assert CMaxEntConfig.tiny().max_iter == 30
+
+
+def test_lp_skipped_above_lp_max_rows(data2, full_table, separable):
+    X, _ = data2
+    cfg = CMaxEntConfig(lp_max_rows=10)
+    sol = solve_causal(full_table, p_x="empirical", X=X, config=cfg)
+    exact = check_feasibility(full_table, p_x="empirical", X=X)
+    assert 0 < sol.feasibility_margin <= exact.margin  # a lower bound of the LP margin
+    Xs, ys = separable
+    t = MomentTable.from_datasets({("X1", "X2", "Y"): np.column_stack([Xs, ys])})
+    with pytest.raises(InfeasibleMomentsError, match="lp_max_rows = 10"):
+        solve_causal(t, p_x="empirical", X=Xs, config=cfg)
+
+
+def test_anticausal_feasibility(full_table):
+    f = check_feasibility(full_table, direction="anticausal")
+    assert f.feasible and 0 < f.margin <= 1
+    with pytest.raises(ValueError, match="`direction`"):
+        check_feasibility(full_table, direction="both")

@@ -17,11 +17,12 @@ from typing import Any, Literal
 import jax
 import jax.numpy as jnp
 import numpy as np
+from scipy.special import expit
 
 from mpiis.shared.validation import check_array, check_choice
 
 from ._errors import InfeasibleMomentsError, SolverDivergedError
-from ._feasibility import check_feasibility, ensure_feasible, gaussian_r
+from ._feasibility import Feasibility, check_feasibility, ensure_feasible, gaussian_r
 from ._moments import MomentTable
 from ._newton import CONVERGED_DECREMENT, CONVERGED_GRAD, SolveOutput, minimize, x64
 from ._quadrature import gauss_expect
@@ -95,6 +96,30 @@ def _raise_if_failed(out: SolveOutput, what: str, max_iter: int) -> None:
             n_iter=out.n_iter)
 
 
+def _certify(table: MomentTable, x: np.ndarray, out: SolveOutput, feas: Feasibility,
+             config: CMaxEntConfig) -> Feasibility:
+    """Empirical path with the LP skipped (n > lp_max_rows): a converged solve whose fitted
+    q = sigma(X beta) stays away from {0, 1} certifies feasibility (q is a strictly interior LP
+    point; margin >= min(q, 1-q) / min(m_Y, 1-m_Y)). Otherwise (no convergence, or a margin
+    bound below ``near_infeasible``, as on separable data where the gradient vanishes while
+    ||beta|| grows) the exact LP decides and raises or warns."""
+    p1 = table.m_y
+    if _converged(out):
+        o = table.obs_y
+        q = expit(out.z[0] + x[:, o] @ out.z[1:])
+        lo = float(np.min(np.minimum(q, 1.0 - q))) / min(p1, 1.0 - p1)
+        if lo >= config.near_infeasible:
+            return Feasibility(lo, True, "certified by the converged solve (LP skipped)")
+    exact = check_feasibility(table, p_x="empirical", X=x)
+    if not exact.feasible:
+        raise InfeasibleMomentsError(
+            f"causal CMAXENT: the data are (quasi-)separable ({exact.reason}); found by the "
+            f"LP after the solve, since n = {len(x)} > lp_max_rows = {config.lp_max_rows}",
+            margin=exact.margin, reason=exact.reason)
+    ensure_feasible(exact, config.near_infeasible, "causal CMAXENT")
+    return exact
+
+
 def _gaussian_implied(table, sigma, beta0, coef) -> ImpliedMoments:
     mu = table.mean
     m = beta0 + coef @ mu
@@ -145,11 +170,8 @@ def solve_causal(table: MomentTable, *, p_x: Literal["gaussian", "empirical"] = 
             data = (jnp.asarray(x[:, o]), jnp.float64(p1), jnp.asarray(table.cross[o]))
             out = minimize(_dual_empirical, z0, data, tol=config.tol, max_iter=config.max_iter,
                            solver=config.solver)
-        if feas.reason == "lp skipped" and not _converged(out):
-            raise InfeasibleMomentsError(
-                f"causal CMAXENT diverged on n = {len(x)} rows (> lp_max_rows = "
-                f"{config.lp_max_rows}, so the LP was skipped): the data are (quasi-)separable",
-                margin=0.0, reason="separable (solver diverged)")
+        if feas.reason == "lp skipped":
+            feas = _certify(table, x, out, feas, config)
         _raise_if_failed(out, "causal CMAXENT", config.max_iter)
         coef = np.zeros(table.k)
         coef[o] = out.z[1:]
@@ -157,12 +179,7 @@ def solve_causal(table: MomentTable, *, p_x: Literal["gaussian", "empirical"] = 
         if p_x == "gaussian":
             implied = _gaussian_implied(table, sigma, beta0, coef)
         else:
-            from scipy.special import expit
-
             q = expit(x @ coef + beta0)
-            if feas.reason == "lp skipped":  # q is interior: a lower bound of the LP margin
-                lo = float(np.min(np.minimum(q, 1.0 - q)))
-                feas = type(feas)(lo / min(p1, 1.0 - p1), True, "lp skipped")
             implied = ImpliedMoments(float(q.mean()), x.mean(axis=0), x.T @ x / len(x),
                                      x.T @ q / len(x))
     return CMaxEntSolution("causal", table.predictors, coef, beta0, out.z, True, out.n_iter,

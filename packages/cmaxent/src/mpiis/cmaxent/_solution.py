@@ -22,9 +22,10 @@ class CMaxEntConfig:
         solver: ``"newton"`` (exact Hessian) or ``"lbfgs"`` (optax; for k > 50).
         near_infeasible: a feasibility margin below this issues ``NearlyInfeasibleWarning``.
         lp_max_rows: the empirical path runs its feasibility LP before the solve only for
-            n <= lp_max_rows (the LP costs seconds at n = 1e5). Above it, Newton's convergence
-            certifies feasibility (q = sigma(X beta) is a strictly interior LP point) and a
-            divergence raises ``InfeasibleMomentsError``.
+            n <= lp_max_rows (the LP costs seconds at n = 1e5). Above it, a converged solve
+            with min(q, 1-q) / min(m_Y, 1-m_Y) >= near_infeasible, q = sigma(X beta),
+            certifies feasibility (q is a strictly interior LP point); otherwise the LP runs
+            after the solve and raises or warns.
     """
 
     tol: float = 1e-10  # brief: ||grad||_inf <= 1e-10

@@ -161,7 +161,7 @@ def train_teacher(
         opt.step()
         _ema_update(ema, denoiser, config.ema_decay)
         if callback is not None:
-            callback(step, ema, float(loss))
+            callback(step, ema, float(loss.detach()))
     return ema.eval()
 
 
