@@ -107,3 +107,16 @@ def test_random_range_validation(basis, rng):
 def test_unknown_basis_type():
     with pytest.raises(TypeError, match="basis"):
         ComponentMasking("not a basis")  # type: ignore[arg-type]
+
+
+def test_truncated_basis_keeps_residual_visible(small_images, gen):
+    from mpiis.pmae import PCABasis
+
+    b = PCABasis.fit(small_images, n_components=10)
+    vis, c, m = ComponentMasking(b, ratio=0.3)(small_images[:4], generator=gen(0))
+    z = b.standardize(small_images[:4]).reshape(4, -1)
+    v = b.components
+    residual = z - (z @ v) @ v.T
+    vis_flat = vis.reshape(4, -1)
+    assert torch.allclose(vis_flat - (vis_flat @ v) @ v.T, residual, atol=1e-4)
+    assert float(((vis_flat @ v) * m).abs().max()) < 1e-4

@@ -128,3 +128,14 @@ def test_patch_mask_argument(basis, synth):
     fixed[:, :12] = True
     out = m(synth.images[:2], mask=fixed)
     assert torch.equal(out.mask, fixed)
+
+
+def test_factory_sizes():
+    from mpiis.pmae import vit_tiny_cpu, vit_tiny_paper
+    from mpiis.shared.torch import count_parameters
+
+    enc, dec = vit_tiny_cpu(16, 4)
+    n = count_parameters(enc) + count_parameters(dec)
+    assert 0.1e6 < n < 0.25e6  # about 0.15 M parameters (brief)
+    enc, _ = vit_tiny_paper(32)
+    assert enc.dim == 192 and len(enc.blocks) == 12 and enc.num_patches == 16
