@@ -25,11 +25,11 @@ def _sf(teacher, cfg=None, **kw):
 
 def test_aux_step_lowers_ratio_loss(ring_teacher, ring, gen):
     tr = _sf(ring_teacher, DistillConfig.tiny(lr_aux=1e-2))
-    before = float(tr.aux_loss(ring[:64], generator=gen(1)))
+    before = float(tr.aux_loss(ring[:64], generator=gen(1)).detach())
     tr.opt_aux.zero_grad()
     tr.aux_loss(ring[:64], generator=gen(1)).backward()
     tr.opt_aux.step()
-    after = float(tr.aux_loss(ring[:64], generator=gen(1)))
+    after = float(tr.aux_loss(ring[:64], generator=gen(1)).detach())
     assert before == pytest.approx(2 * math.log(2), abs=1e-6)
     assert after < before
 
