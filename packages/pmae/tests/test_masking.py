@@ -113,7 +113,7 @@ def test_truncated_basis_keeps_residual_visible(small_images, gen):
     from mpiis.pmae import PCABasis
 
     b = PCABasis.fit(small_images, n_components=10)
-    vis, c, m = ComponentMasking(b, ratio=0.3)(small_images[:4], generator=gen(0))
+    vis, _, m = ComponentMasking(b, ratio=0.3)(small_images[:4], generator=gen(0))
     z = b.standardize(small_images[:4]).reshape(4, -1)
     v = b.components
     residual = z - (z @ v) @ v.T
