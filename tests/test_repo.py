@@ -51,3 +51,19 @@ def test_no_global_seeding_in_library_code():
 
 def test_python_is_supported():
     assert sys.version_info >= (3, 11)
+
+
+def test_readme_results_tables_match_the_recorded_full_runs():
+    """Every row of a recorded run's table stands verbatim in the package README."""
+    import json
+
+    for m in members():
+        if m.name == "shared":
+            continue
+        rec = ROOT / "benchmarks" / "results" / m.name
+        record = json.loads((rec / f"{m.name}.json").read_text())
+        assert record["preset"] == "full", f"{m.name}: the recorded run is not the full preset"
+        readme = (m / "README.md").read_text()
+        rows = [ln for ln in (rec / f"{m.name}.md").read_text().splitlines() if ln.startswith("| ")]
+        missing = [r for r in rows if r not in readme]
+        assert not missing, f"{m.name}: README lacks recorded rows, e.g. {missing[0][:80]}"

@@ -52,7 +52,7 @@ def test_runner_writes_json_markdown_and_figures(registry, tmp_path, capsys):
     record = json.loads((tmp_path / "example.json").read_text())
     assert record["package"] == "example" and record["preset"] == "smoke"
     assert record["passed"] is True and record["seed"] == 0
-    assert {"cpu", "threads", "gpu", "versions"} <= record["machine"].keys()
+    assert {"cpu", "threads", "thread_settings", "gpu", "versions"} <= record["machine"].keys()
     e1, e2 = record["claims"]
     assert e1["id"] == "E1" and e1["kind"] == "GATE" and e1["passed"] is True
     assert e1["threshold"] == 1e-9 and e1["comparator"] == "<=" and e1["baseline"] == 0.0
@@ -108,3 +108,8 @@ def test_default_runs_every_suite_at_quick(registry, example_suite, capsys):
 def test_machine_info_fields():
     m = bench.machine_info()
     assert m["threads"] >= 1 and isinstance(m["cpu"], str)
+
+
+def test_machine_info_records_thread_caps(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert bench.machine_info()["thread_settings"]["OMP_NUM_THREADS"] == "1"

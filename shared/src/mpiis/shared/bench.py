@@ -273,9 +273,17 @@ def machine_info() -> dict[str, Any]:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             pass
+    # Thread settings that change timings: the environment's caps and, when the suite imported
+    # torch, the intra-op thread count it ran with.
+    caps = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    thread_env = {k: os.environ[k] for k in caps if k in os.environ}
+    torch_mod = sys.modules.get("torch")
+    if torch_mod is not None and hasattr(torch_mod, "get_num_threads"):
+        thread_env["torch_threads"] = str(torch_mod.get_num_threads())
     return {
         "cpu": cpu,
         "threads": threads,
+        "thread_settings": thread_env,
         "gpu": gpu,
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -385,7 +393,9 @@ def render_markdown(report: SuiteReport) -> str:
     lines = [
         f"# {report.package}: preset `{report.preset}`, seed {report.seed}",
         "",
-        f"Machine: {m['cpu']}, {m['threads']} threads, GPU: {m['gpu'] or 'none'}. "
+        f"Machine: {m['cpu']}, {m['threads']} threads"
+        + "".join(f", {k}={v}" for k, v in m["thread_settings"].items())
+        + f", GPU: {m['gpu'] or 'none'}. "
         f"Wall time {report.seconds:.1f} s. Overall: {'pass' if report.passed else 'FAIL'}.",
         "",
         "| id | kind | claim | metric | measured | threshold | baseline | paper | result |",
