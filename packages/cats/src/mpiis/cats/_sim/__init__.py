@@ -1,0 +1,1 @@
+"""The planted-monster simulator (private)."""
