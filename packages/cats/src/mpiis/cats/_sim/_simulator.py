@@ -142,7 +142,8 @@ def simulate(config: SimConfig, *, key) -> SimBenchmark:
         st.edges = [("D", "Y")]
         st.latent.add("D")
     st.columns["Y"], st.types["Y"] = "correct", "binary"
-    graph = CausalGraph(list(dict.fromkeys(st.edges)), latent=st.latent, selection=st.selection)
+    graph = CausalGraph(list(dict.fromkeys(st.edges)), latent=st.latent, selection=st.selection,
+                        nodes=list(st.columns))
     spec = EvalSpec(graph, columns=st.columns, types=st.types, unit="item_model",
                     proxies={"D": Proxy("D", kind="irt", reference_models=refs)},
                     selection_weights=st.selection_weights)
