@@ -27,7 +27,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class ClaimSkipped(Exception):  # noqa: N818 - it is a signal, not an error
+class ClaimSkipped(Exception):
     """Raised by :meth:`Context.skip`: the claim is recorded as skipped with the reason."""
 
 
