@@ -51,7 +51,8 @@ def clone_with_dist(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["cmaxent", "pmae"])
 def test_wheel_installs_alone_and_runs_its_smoke_preset(clone_with_dist, name, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
+    skip = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+    env = {k: v for k, v in os.environ.items() if k not in skip}
     for line in (VENV, INSTALL):
         cmd = line.format(name=name).split()
         subprocess.run([*_uv(), *cmd[1:]], cwd=clone_with_dist, env=env, check=True,
