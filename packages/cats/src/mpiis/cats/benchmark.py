@@ -91,6 +91,8 @@ def _key(ctx_seed: int, *stream: int):
 def _blocks(flags: np.ndarray) -> list[float]:
     """A rate per seed block (replicates split into ``N_BLOCKS`` interleaved blocks)."""
     flags = np.asarray(flags, dtype=float)
+    if flags.size == 0:
+        return [float("nan")]  # a cell that was not run never passes
     return [float(flags[i::N_BLOCKS].mean()) for i in range(N_BLOCKS) if len(flags[i::N_BLOCKS])]
 
 

@@ -43,20 +43,18 @@ def read_inspect_log(path: str | Path, *, scorer: str | None = None) -> pd.DataF
     p = Path(path)
     if not p.is_file():
         raise ValueError(f"`path` {str(p)!r} does not exist")
-    try:
-        from inspect_ai.log import read_eval_log
-    except ImportError as exc:
-        if p.suffix != ".json":
-            raise ImportError('reading inspect_ai .eval logs needs inspect_ai: pip install '
-                              '"mpiis-cats[inspect]"') from exc
-        read_eval_log = None
-    if read_eval_log is not None:
-        model, task, samples = _samples_from_log(read_eval_log(str(p)))
-    else:
+    if p.suffix == ".json":  # plain JSON: parsed directly, no heavy import
         try:
             model, task, samples = _samples_from_json(json.loads(p.read_text()))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{str(p)!r} is not valid JSON: {exc}") from None
+    else:
+        try:
+            from inspect_ai.log import read_eval_log
+        except ImportError as exc:
+            raise ImportError('reading inspect_ai .eval logs needs inspect_ai: pip install '
+                              '"mpiis-cats[inspect]"') from exc
+        model, task, samples = _samples_from_log(read_eval_log(str(p)))
     rows, dropped, scorers = [], [], set()
     for s in samples:
         scores = {k: score_value(v.get("value") if isinstance(v, dict) else v)
