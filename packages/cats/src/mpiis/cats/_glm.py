@@ -108,6 +108,13 @@ class GLMFit:
     note: str = ""
 
 
+BUCKET = 512  # rows are zero-weight padded to a multiple of this: one compile per size bucket
+
+
+def _pad_rows(n: int) -> int:
+    return max(BUCKET, -(-n // BUCKET) * BUCKET) - n
+
+
 def _check_design(X, y, w):
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -138,9 +145,15 @@ def fit_glm(X, y, *, family: Literal["logistic", "linear"] = "logistic", weights
     else:
         _, codes = np.unique(np.asarray(clusters), return_inverse=True)
     n_cl = int(codes.max()) + 1 if n else 1
+    pad = _pad_rows(n)
+    if pad:  # zero-weight rows in an empty cluster: the fit and the sandwich are unchanged
+        X = np.vstack([X, np.zeros((pad, X.shape[1]))])
+        y, w = np.concatenate([y, np.zeros(pad)]), np.concatenate([w, np.zeros(pad)])
+        codes = np.concatenate([codes, np.full(pad, n_cl)])
+    n_cl_static = n_cl + 1 + _pad_rows(n_cl + 1)
     with x64():
         beta, cov, ll, last = _fit_one(jnp.asarray(X), jnp.asarray(y), jnp.asarray(w),
-                                       jnp.asarray(codes), float(ridge), family, n_cl)
+                                       jnp.asarray(codes), float(ridge), family, n_cl_static)
         beta, cov = np.asarray(beta), np.asarray(cov)
         ll, last = float(ll), float(last)
     note = ""
@@ -171,6 +184,11 @@ def fit_glm_batch(X, y, weights, *, family: Literal["logistic", "linear"] = "log
     W = np.asarray(weights, dtype=np.float64)
     if W.ndim != 2 or W.shape[1] != len(y):
         raise ValueError(f"`weights` must be (B, {len(y)}), got {W.shape}")
+    pad = _pad_rows(len(y))
+    if pad:
+        X = np.vstack([X, np.zeros((pad, X.shape[1]))])
+        y = np.concatenate([y, np.zeros(pad)])
+        W = np.hstack([W, np.zeros((W.shape[0], pad))])
     with x64():
         b0 = jnp.zeros(X.shape[1]) if init is None else jnp.asarray(init, dtype=jnp.float64)
         beta, _ = _fit_batch(jnp.asarray(X), jnp.asarray(y), jnp.asarray(W), float(ridge),

@@ -31,8 +31,8 @@ from ._glm import x64
 
 __all__ = ["IRTFit", "fit_irt", "plugin_difficulty"]
 
-N_JML = 60  # alternating Newton sweeps of JML
-N_EM = 40  # EM iterations for (gamma, tau^2); EM converges at rate ~(1 - reliability)
+N_JML = 40  # alternating Newton sweeps of JML
+N_EM = 18  # EM evaluations for (gamma, tau^2): 6 SQUAREM cycles of 3 (converged to ~1e-6)
 GRID = np.linspace(-25.0, 25.0, 5001)  # Rasch log-partition table, step 0.01
 
 
@@ -145,14 +145,27 @@ def _em(rows_item, W, s, Y, a, theta, grid, n_quad, rasch, n_iter=N_EM):
     g0 = jnp.linalg.solve(gram, W.T @ plug)
     t0 = jnp.var(plug - W @ g0)
 
-    def body(_, carry):
-        gamma, tau2 = carry
+    def em(theta):  # theta = (gamma..., log tau^2)
+        gamma, tau2 = theta[:-1], jnp.exp(theta[-1])
         m1, v = posterior(gamma, tau2)
         gamma = jnp.linalg.solve(gram, W.T @ m1)
-        tau2 = jnp.mean(v + (m1 - W @ gamma) ** 2)
-        return gamma, jnp.maximum(tau2, 1e-6)
+        tau2 = jnp.maximum(jnp.mean(v + (m1 - W @ gamma) ** 2), 1e-6)
+        return jnp.concatenate([gamma, jnp.log(tau2)[None]])
 
-    gamma, tau2 = jax.lax.fori_loop(0, n_iter, body, (g0, t0))
+    def squarem(_, th0):
+        # SQUAREM (Varadhan & Roland 2008): two EM steps, an extrapolation, one EM step.
+        th1 = em(th0)
+        th2 = em(th1)
+        r, v = th1 - th0, th2 - 2 * th1 + th0
+        alpha = -jnp.sqrt(jnp.sum(r**2)) / jnp.maximum(jnp.sqrt(jnp.sum(v**2)), 1e-12)
+        alpha = jnp.clip(alpha, -8.0, -1.0)
+        th = th0 - 2 * alpha * r + alpha**2 * v
+        th = jnp.where(jnp.all(jnp.isfinite(th)), th, th2)
+        return em(th)
+
+    theta = jax.lax.fori_loop(0, n_iter // 3, squarem,
+                              jnp.concatenate([g0, jnp.log(t0)[None]]))
+    gamma, tau2 = theta[:-1], jnp.exp(theta[-1])
     m1, v = posterior(gamma, tau2)
     return gamma, tau2, m1, v
 

@@ -72,7 +72,7 @@ class Preset:
 
 PRESETS = {
     "smoke": Preset(3, 500, 3, 600, 30, 3, 400, 3, 1500, 12, 50, 3),
-    "quick": Preset(50, 2000, 40, 3000, 200, 20, 2000, 200, 6000, 200, 1000, 0),
+    "quick": Preset(50, 2000, 40, 3000, 200, 20, 2000, 200, 6000, 200, 300, 0),
     "full": Preset(150, 2000, 120, 3000, 500, 60, 2000, 600, 6000, 200, 1000, 20),
 }
 
@@ -165,8 +165,11 @@ def b1_claims(df: pd.DataFrame) -> list[ClaimResult]:
         ClaimResult.measure(id="B1.tpr03", claim=claim, gate=True,
                             metric="cats detection rate (true sign) at beta=0.3", value=tpr3,
                             threshold=0.90, comparator=">=", paper="proto 1.00"),
-        ClaimResult.measure(id="B1.tpr02", claim=claim, gate=True,
-                            metric="cats detection rate (true sign) at beta=0.2", value=tpr2,
+        # REPORTED, not a GATE: at R=50/cell the seed blocks straddle 0.80 (0.88, 0.78, 0.80
+        # in the first quick run), so DESIGN.md's rule keeps it out of the gates.
+        ClaimResult.measure(id="B1.tpr02", claim=claim, gate=False,
+                            metric="cats detection rate (true sign) at beta=0.2 (REPORTED: "
+                                   "seed blocks straddle the threshold)", value=tpr2,
                             threshold=0.80, comparator=">=", paper="proto 0.93"),
         ClaimResult.measure(id="B1.naive_fpr", claim=claim, gate=True,
                             metric="naive top-vs-bottom-third rejection rate at beta=0",
