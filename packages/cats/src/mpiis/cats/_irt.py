@@ -163,9 +163,8 @@ def _em(rows_item, W, s, Y, a, theta, grid, n_quad, rasch, n_iter=N_EM):
         th = jnp.where(jnp.all(jnp.isfinite(th)), th, th2)
         return em(th)
 
-    theta = jax.lax.fori_loop(0, n_iter // 3, squarem,
-                              jnp.concatenate([g0, jnp.log(t0)[None]]))
-    gamma, tau2 = theta[:-1], jnp.exp(theta[-1])
+    par = jax.lax.fori_loop(0, n_iter // 3, squarem, jnp.concatenate([g0, jnp.log(t0)[None]]))
+    gamma, tau2 = par[:-1], jnp.exp(par[-1])
     m1, v = posterior(gamma, tau2)
     return gamma, tau2, m1, v
 
