@@ -80,7 +80,7 @@ def test_table_errors(shortcut_bench, key):
     b = shortcut_bench
     bad = b.responses.copy()
     bad.loc[3, "F"] = np.nan
-    with pytest.raises(ValueError, match="'F'.*1 NaN"):
+    with pytest.raises(ValueError, match=r"'F'.*1 NaN"):
         estimate_effect(bad, b.spec, "F", "Y", n_boot=0, key=key)
     bad = b.responses.copy()
     bad.loc[3, "correct"] = 0.5

@@ -33,7 +33,7 @@ def test_eap_with_covariates_is_calibrated():
     df, D, _ = _responses()
     fit = fit_irt(df)
     F = D + np.random.default_rng(3).standard_normal(len(D))
-    m, sd = fit.eap(F[:, None])
+    m, _sd = fit.eap(F[:, None])
     assert np.corrcoef(m, D)[0, 1] > np.corrcoef(fit.difficulty, D)[0, 1]
     # E[D | responses, F]: residual D - m is uncorrelated with F
     assert abs(np.corrcoef(D - m, F)[0, 1]) < 0.1

@@ -68,7 +68,7 @@ def test_validate_table_errors():
                  types={"F": "continuous", "Y": "binary"})
     with pytest.raises(ValueError, match="misses the columns \\['y'\\]"):
         s.validate_table(pd.DataFrame({"f": [1.0]}))
-    with pytest.raises(ValueError, match="'f'.*1 NaN"):
+    with pytest.raises(ValueError, match=r"'f'.*1 NaN"):
         s.validate_table(pd.DataFrame({"f": [1.0, np.nan], "y": [0, 1]}))
     with pytest.raises(ValueError, match="declared binary but 1 row"):
         s.validate_table(pd.DataFrame({"f": [1.0, 2.0], "y": [0, 2]}))

@@ -97,7 +97,7 @@ def spurious_correlation(*, via: Literal["common_cause", "selection"] = "common_
     if via == "common_cause":
         g = CausalGraph(edges, bidirected=[("S", "L")], latent={"C"})
     elif via == "selection":
-        g = CausalGraph(edges + [("S", "Sel"), ("L", "Sel")], latent={"C"}, selection={"Sel"})
+        g = CausalGraph([*edges, ("S", "Sel"), ("L", "Sel")], latent={"C"}, selection={"Sel"})
     else:
         raise ValueError(f"`via` must be 'common_cause' or 'selection', got {via!r}")
     return _cat("spurious_correlation", "leeb2025",

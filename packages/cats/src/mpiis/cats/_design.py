@@ -13,8 +13,14 @@ import pandas as pd
 from ._irt import IRTFit, fit_irt, plugin_difficulty
 from ._spec import EvalSpec
 
-__all__ = ["ProxyDiagnostics", "Rows", "calibrated_proxy", "node_matrix", "rows_of",
-           "key_to_rng"]
+__all__ = [
+    "ProxyDiagnostics",
+    "Rows",
+    "calibrated_proxy",
+    "key_to_rng",
+    "node_matrix",
+    "rows_of",
+]
 
 
 def key_to_rng(key) -> np.random.Generator:

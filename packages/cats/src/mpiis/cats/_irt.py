@@ -201,7 +201,7 @@ class IRTFit:
 
     @property
     def n_models(self) -> int:
-        return int(len(self.models))
+        return len(self.models)
 
     @property
     def plugin(self) -> np.ndarray:

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._graph import CausalGraph
-from .._design import key_to_rng
-from .._spec import EvalSpec, Proxy
+from cats._design import key_to_rng
+from cats._graph import CausalGraph
+from cats._spec import EvalSpec, Proxy
+
 from ._bypass import MediatorBypass
 from ._contamination import Contamination
 from ._filter import AdversarialFilter
