@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cats._design import key_to_rng
-from cats._graph import CausalGraph
-from cats._spec import EvalSpec, Proxy
+from mpiis.cats._design import key_to_rng
+from mpiis.cats._graph import CausalGraph
+from mpiis.cats._spec import EvalSpec, Proxy
 
 from ._bypass import MediatorBypass
 from ._contamination import Contamination
