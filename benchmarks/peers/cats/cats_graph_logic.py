@@ -115,7 +115,10 @@ def main() -> None:
             cand = [v for v in nodes if v not in nx.descendants(G, x) and v not in (x, y)]
             for k in range(min(3, len(cand)) + 1):
                 for zs in itertools.combinations(cand, k):
-                    ok_dw = bool(dgraph.check_valid_backdoor_set(G, [x], [y], list(zs)))
+                    # returns {"is_dseparated": bool}; it does not exclude descendants of x,
+                    # so candidates are non-descendants only (the back-door criterion)
+                    res = dgraph.check_valid_backdoor_set(G, [x], [y], list(zs))
+                    ok_dw = bool(res["is_dseparated"])
                     agree["dowhy_valid"].append(_valid(g, x, y, zs) == ok_dw)
     out["agreement"] = {k: (float(np.mean(v)) if v else None) for k, v in agree.items()}
     out["n"] = {k: len(v) for k, v in agree.items()}
