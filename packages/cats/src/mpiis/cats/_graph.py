@@ -90,6 +90,10 @@ class CausalGraph:
         object.__setattr__(self, "latent", frozenset(lat))
         object.__setattr__(self, "selection", frozenset(sel))
         object.__setattr__(self, "nodes", tuple(all_nodes))
+        for v in all_nodes:
+            g.nodes[v]["latent"] = v in lat
+            g.nodes[v]["selection"] = v in sel
+        object.__setattr__(self, "_nx", g)  # cached; internal read-only use
 
     # -- views -------------------------------------------------------------------------------
     @property
@@ -99,11 +103,7 @@ class CausalGraph:
 
     def to_networkx(self) -> nx.DiGraph:
         """A fresh ``networkx.DiGraph`` with node attributes ``latent`` and ``selection``."""
-        g = nx.DiGraph()
-        for v in self.nodes:
-            g.add_node(v, latent=v in self.latent, selection=v in self.selection)
-        g.add_edges_from(self.edges)
-        return g
+        return self._nx.copy()
 
     @classmethod
     def from_networkx(cls, g: nx.DiGraph, *, latent: Iterable[str] = (),
@@ -218,7 +218,7 @@ def d_separated(graph: CausalGraph, x: str | Iterable[str], y: str | Iterable[st
     if xs & ys or (xs | ys) & zs:
         raise ValueError(f"`x`, `y` and `given` must be disjoint, got {sorted(xs)}, "
                          f"{sorted(ys)}, {sorted(zs)}")
-    return bool(nx.is_d_separator(graph.to_networkx(), xs, ys, zs))
+    return bool(nx.is_d_separator(graph._nx, xs, ys, zs))
 
 
 def _separator(g: nx.DiGraph, a: str, b: str, allowed: set[str],
@@ -259,10 +259,12 @@ def implied_independencies(
         raise ValueError(f"`max_cond` must be a non-negative int, got {max_cond!r}")
     obs = list(graph.observed if observed is None else observed)
     graph.check_nodes(obs, "observed")
-    g = graph.to_networkx()
+    g = graph._nx
     sel = set(graph.selection)
-    pop = g.copy()
-    pop.remove_nodes_from(sel)
+    pop = g
+    if sel:
+        pop = g.copy()
+        pop.remove_nodes_from(sel)
     out: list[Independence] = []
     if kind == "missing_edge":
         for a, b in itertools.combinations(obs, 2):
@@ -349,7 +351,7 @@ def adjustment_sets(
         raise ValueError(f"`which` must be 'minimal' or 'all', got {which!r}")
     if not isinstance(max_size, int) or max_size < 0:
         raise ValueError(f"`max_size` must be a non-negative int, got {max_size!r}")
-    g = graph.to_networkx()
+    g = graph._nx
     sel = set(graph.selection)
     desc = nx.descendants(g, treatment)
     cand = sorted(obs - desc - {treatment, outcome} - sel)
