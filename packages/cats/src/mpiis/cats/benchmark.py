@@ -72,7 +72,7 @@ class Preset:
 
 
 PRESETS = {
-    "smoke": Preset(3, 500, 3, 600, 30, 3, 400, 3, 1500, 12, 50, 3),
+    "smoke": Preset(3, 300, 3, 300, 20, 3, 300, 3, 1000, 6, 50, 3),
     "quick": Preset(50, 2000, 40, 3000, 200, 20, 2000, 200, 6000, 200, 300, 0),
     # full: the brief asks 3x R and bootstrap 500 (about 9 min idle on 2 cores); the lead's
     # budget is 4 min per package, so R is 1.4x (B1), 1.25x (B4), 2x (B5, B6) with bootstrap
