@@ -39,6 +39,7 @@ from ._results import GaussianPrediction as GaussianPrediction
 from ._results import InterventionPrediction as InterventionPrediction
 from ._scm import LinearSCM as LinearSCM
 from ._sde import LinearSDE as LinearSDE
+from ._stages import make_train_step as make_train_step
 from ._synthetic import HillBenchmark as HillBenchmark
 from ._synthetic import HillSplit as HillSplit
 from ._synthetic import HillTruth as HillTruth
@@ -66,6 +67,8 @@ __all__ = [
     "from_anndata",
     "gaussian_w2",
     "mean_rmse",
+    "make_hill_benchmark",
+    "make_train_step",
     "median_bandwidths",
     "median_regression_init",
     "mmd2",

@@ -19,7 +19,7 @@ from ._init import median_regression_init
 from ._scm import LinearSCM, StatsArrays, stats_arrays
 from ._train import Hyper, TrainData, run_stage
 
-__all__ = ["FeatureScaler", "check_features", "fit_percontext", "prepare"]
+__all__ = ["FeatureScaler", "check_features", "fit_percontext", "make_train_step", "prepare"]
 
 
 class FeatureScaler:
@@ -120,3 +120,55 @@ def fit_percontext(data: PerturbationData, td: TrainData, *, steps: int, learnin
     hist["init_weights"] = w
     delta = np.asarray(params["delta"])[1:data.n_contexts + 1]
     return params["scm"], delta, hist
+
+
+def make_train_step(kind: str, data: PerturbationData, *, config: Any,
+                    key: jax.Array) -> Any:
+    """A zero-argument callable running one full-batch Adam step of a stage (for timing, T1).
+
+    Args:
+        kind: ``"gim"`` (stage 3), ``"percontext"`` (stage 2) or ``"featuremlp"``.
+        data: the training data whose shapes the step is compiled for.
+        config: a :class:`~mpiis.gim.GIMConfig` (network widths and hyperparameters).
+        key: initialises the network.
+
+    Returns:
+        ``step()`` returning the step's loss (a JAX scalar); every call starts from the same
+        initial parameters, so repeated calls cost the same.
+    """
+    from flax import nnx
+
+    from ._network import MLP, GIMNetwork
+    from ._train import _chunk, init_carry
+
+    if kind not in ("gim", "percontext", "featuremlp"):
+        raise ValueError(f"`kind` must be 'gim', 'percontext' or 'featuremlp', got {kind!r}")
+    scaler = FeatureScaler.fit(data.features)
+    td = prepare(data, scaler)
+    w = np.zeros((data.d, data.d))
+    scm = LinearSCM.create(w, data.stats().mean[0], np.ones(data.d))
+    common = dict(steps=config.steps, learning_rate=config.learning_rate,
+                  final_learning_rate=config.final_learning_rate)
+    if kind == "percontext":
+        params = {"scm": scm, "delta": jnp.zeros((data.n_contexts + 1, data.d))}
+        h = Hyper(kind=kind, graph_l1=config.graph_l1, delta_l1=config.delta_l1, **common)
+    elif kind == "gim":
+        net = GIMNetwork(data.feature_dim, data.d, hidden=config.hidden, rho=config.rho,
+                         shift_scale=config.intervention == "shift-scale", rngs=nnx.Rngs(key))
+        graphdef, state = nnx.split(net)
+        params = {"scm": scm, "net": state}
+        h = Hyper(kind=kind, graph_l1=config.graph_l1, rho=config.rho,
+                  shift_prior_scale=config.shift_prior_scale, graph_lr_scale=config.graph_lr_scale,
+                  freeze_steps=int(round(config.freeze_graph_frac * config.steps)),
+                  graphdef=graphdef, **common)
+    else:
+        net = MLP(data.feature_dim, 2 * data.d, hidden=config.hidden, rngs=nnx.Rngs(key))
+        graphdef, state = nnx.split(net)
+        params = {"net": state}
+        h = Hyper(kind=kind, graphdef=graphdef, **common)
+    carry = init_carry(params, h)
+
+    def step():
+        return _chunk(carry, td, h=h, n_steps=1)[1][0]
+
+    return step
