@@ -5,7 +5,8 @@ For each variable j, ``B[:, j]`` minimises the convex, outlier-robust objective
     (1/(2K)) Σ_k |Δ_kj - Σ_{a≠j} B_aj Δ_ka| + λ Σ_a |B_aj|,    Δ_k = x̄_k - x̄_0,
 
 solved exactly as a linear program by scipy's HiGHS. Contexts that target j are the outliers
-that the absolute loss ignores. Then ``b = M x̄_0`` and ``σ_j = sqrt((M C_pool Mᵀ)_jj)``.
+that the absolute loss ignores. An initial B with a cycle of gain >= 1 is repaired
+(:func:`make_stable`) so that the likelihood's log|det M| is defined. Then ``b = M x̄_0`` and ``σ_j = sqrt((M C_pool Mᵀ)_jj)``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,29 @@ def _lad_column(delta: np.ndarray, j: int, l1: float) -> np.ndarray:
     return col
 
 
+def _stable(w: np.ndarray, margin: float = 1e-2) -> bool:
+    sign, logdet = np.linalg.slogdet(np.eye(len(w)) - w.T)
+    return bool(sign > 0 and logdet >= np.log(margin))
+
+
+def make_stable(w: np.ndarray) -> np.ndarray:
+    """Repair an initial ``B`` whose cycles have gain >= 1 (``det(I - Bᵀ) <= 0``).
+
+    The column-wise regressions can return both directions of an edge. When ``det M`` is not
+    positive (with margin 1e-2), each 2-cycle keeps only its stronger direction; if that is not
+    enough, ``B`` is shrunk by 0.9 until it is [decision: the brief leaves this case open].
+    """
+    if _stable(w):
+        return w
+    w = w.copy()
+    both = (w != 0) & (w.T != 0)
+    weaker = both & (np.abs(w) < np.abs(w.T))
+    w[weaker] = 0.0
+    while not _stable(w):
+        w = 0.9 * w
+    return w
+
+
 def median_regression_init(stats: SufficientStats, *, l1: float = 0.01):
     """Initial ``(B, b, σ)`` from the context means (stage 1 of the brief).
 
@@ -47,7 +71,7 @@ def median_regression_init(stats: SufficientStats, *, l1: float = 0.01):
     """
     delta = stats.mean[1:] - stats.mean[0]
     d = delta.shape[1]
-    w = np.stack([_lad_column(delta, j, l1) for j in range(d)], axis=1)
+    w = make_stable(np.stack([_lad_column(delta, j, l1) for j in range(d)], axis=1))
     m = np.eye(d) - w.T
     bias = m @ stats.mean[0]
     c_pool = stats.pooled / stats.n.sum()

@@ -3,6 +3,7 @@ and stages 1-2 of the brief, which GIM and the PerContextCausal baseline both ru
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -166,9 +167,10 @@ def make_train_step(kind: str, data: PerturbationData, *, config: Any,
         graphdef, state = nnx.split(net)
         params = {"net": state}
         h = Hyper(kind=kind, graphdef=graphdef, **common)
-    carry = init_carry(params, h)
+    carry = init_carry(params, h, h.steps, h.freeze_steps)
+    static = dataclasses.replace(h, steps=0, freeze_steps=0)
 
     def step():
-        return _chunk(carry, td, h=h, n_steps=1)[1][0]
+        return _chunk(carry, td, h=static, n_steps=1)[1][0]
 
     return step

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -46,7 +46,9 @@ class TrainData(NamedTuple):
 
 @dataclass(frozen=True)
 class Hyper:
-    """Hashable hyperparameters of one stage (static under jit)."""
+    """Hashable hyperparameters of one stage (static under jit, except ``steps`` and
+    ``freeze_steps``, which travel as traced scalars so that one compilation serves any length).
+    """
 
     kind: str  # "percontext" | "gim" | "featuremlp"
     steps: int
@@ -59,15 +61,6 @@ class Hyper:
     freeze_steps: int = 0
     graph_lr_scale: float = 1.0
     graphdef: Any = None
-
-
-def _schedule(h: Hyper):
-    return optax.cosine_decay_schedule(h.learning_rate, max(h.steps, 1),
-                                       alpha=h.final_learning_rate / h.learning_rate)
-
-
-def _optimizer(h: Hyper):
-    return optax.adam(_schedule(h))
 
 
 def _loss(params, data: TrainData, h: Hyper):
@@ -102,31 +95,44 @@ def _loss(params, data: TrainData, h: Hyper):
     return -(ll + prior) / total + graph_pen
 
 
-def _graph_factor(step, h: Hyper):
-    return jnp.where(step < h.freeze_steps, 0.0, h.graph_lr_scale)
+def _lr(i, total, h: Hyper):
+    """Cosine decay from ``learning_rate`` to ``final_learning_rate`` over ``total`` steps
+    (optax's ``cosine_decay_schedule``; ``total`` is traced so that stages of different
+    lengths share one compilation)."""
+    frac = jnp.minimum(i, total) / jnp.maximum(total, 1)
+    cos = 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
+    return h.final_learning_rate + (h.learning_rate - h.final_learning_rate) * cos
+
+
+def _graph_factor(i, freeze, h: Hyper):
+    return jnp.where(i < freeze, 0.0, h.graph_lr_scale)
+
+
+_ADAM = optax.scale_by_adam()
 
 
 @partial(jax.jit, static_argnames=("h", "n_steps"))
 def _chunk(carry, data: TrainData, *, h: Hyper, n_steps: int):
-    opt = _optimizer(h)
-
     def step(c, _):
-        params, opt_state, i = c
+        params, opt_state, i, total, freeze = c
         loss, grads = jax.value_and_grad(_loss)(params, data, h)
-        updates, opt_state = opt.update(grads, opt_state, params)
+        updates, opt_state = _ADAM.update(grads, opt_state, params)
+        lr = _lr(i, total, h)
+        updates = jax.tree_util.tree_map(lambda u: -lr * u, updates)
         if h.kind == "gim":
-            f = _graph_factor(i, h)
+            f = _graph_factor(i, freeze, h)
             scm_u = updates["scm"]
             updates = {**updates, "scm": type(scm_u)(scm_u.weights * f, scm_u.bias,
                                                      scm_u.log_std)}
         params = optax.apply_updates(params, updates)
-        return (params, opt_state, i + 1), loss
+        return (params, opt_state, i + 1, total, freeze), loss
 
     return jax.lax.scan(step, carry, None, length=n_steps)
 
 
-def init_carry(params, h: Hyper):
-    return (params, _optimizer(h).init(params), jnp.asarray(0, jnp.int32))
+def init_carry(params, h: Hyper, steps: int, freeze_steps: int = 0):
+    return (params, _ADAM.init(params), jnp.asarray(0, jnp.int32),
+            jnp.asarray(steps, jnp.int32), jnp.asarray(freeze_steps, jnp.int32))
 
 
 def run_stage(
@@ -146,7 +152,8 @@ def run_stage(
         FloatingPointError: a non-finite loss (naming the chunk and the last checkpoint) or a
             failed ``check`` (naming the step; the chunk is rolled back first).
     """
-    carry = init_carry(params, h)
+    carry = init_carry(params, h, h.steps, h.freeze_steps)
+    static = replace(h, steps=0, freeze_steps=0)
     losses: list[float] = []
     first = rest = 0.0
     last_ckpt = None
@@ -155,7 +162,7 @@ def run_stage(
     for c in bar:
         n = min(CHUNK, h.steps - c * CHUNK)
         t0 = time.perf_counter()
-        new_carry, chunk_losses = _chunk(carry, data, h=h, n_steps=n)
+        new_carry, chunk_losses = _chunk(carry, data, h=static, n_steps=n)
         chunk_losses = np.asarray(chunk_losses)
         dt = time.perf_counter() - t0
         if c == 0:

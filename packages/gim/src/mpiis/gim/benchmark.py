@@ -103,7 +103,8 @@ def _seed_run(seed: int, p: dict[str, Any], *, d: int, control: str = "none",
                              noise_features=noise_features)
     rng = np.random.default_rng([seed, 7])
     train = bm.train
-    gim_train = _shuffled(train, rng) if control == "shuffled-features" else train
+    shuffled = _shuffled(train, np.random.default_rng([seed, 8]))
+    gim_train = shuffled if control == "shuffled-features" else train
     cfg = _config(p)
     k_gim, k_mlp, k_sample = jax.random.split(jax.random.key(10_000 + seed), 3)
     gim = GIM(cfg).fit(gim_train, key=k_gim)
