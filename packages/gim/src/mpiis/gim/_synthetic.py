@@ -148,8 +148,8 @@ def make_hill_benchmark(
                        (np.log(ec50) / 0.5)[:, None], (hill - 2.0)[:, None]])  # (D, 2d+3)
     q, _ = np.linalg.qr(rng.standard_normal((2 * d + 6, 2 * d + 3)))
     z = theta @ q.T + feature_noise * rng.standard_normal((n_drugs, 2 * d + 6))
-    if noise_features:
-        z = rng.standard_normal((n_drugs, 2 * d + 6))
+    if noise_features:  # own stream: the cells are the same as with informative features
+        z = np.random.default_rng([seed, 1]).standard_normal((n_drugs, 2 * d + 6))
 
     def draw(drug: int, dose: float, n: int) -> tuple[np.ndarray, np.ndarray]:
         delta = hill_shift(targets[drug], signs[drug], emax[drug], ec50[drug], hill[drug], dose)
