@@ -81,7 +81,8 @@ def from_anndata(
             raise ValueError(f"`{arg}` must name a column of adata.obs {list(obs.columns)}, "
                              f"got {col!r}")
     if layer is not None and layer not in adata.layers:
-        raise ValueError(f"`layer` must name one of adata.layers {list(adata.layers)}, got {layer!r}")
+        raise ValueError(f"`layer` must name one of adata.layers {list(adata.layers)}, "
+                         f"got {layer!r}")
     x = _dense(adata.layers[layer] if layer is not None else adata.X)
     var_names = [str(v) for v in adata.var_names]
     if genes is not None:

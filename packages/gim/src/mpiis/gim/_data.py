@@ -197,7 +197,8 @@ class PerturbationData:
         if idx.size == 0:
             raise ValueError("`idx` must select at least one context, got none")
         if idx.min() < -self.n_contexts or idx.max() >= self.n_contexts:
-            raise ValueError(f"`idx` must index [0, {self.n_contexts}), got {idx.min()}..{idx.max()}")
+            raise ValueError(f"`idx` must index [0, {self.n_contexts}), "
+                             f"got {idx.min()}..{idx.max()}")
         return PerturbationData(
             tuple(self.xs[i] for i in idx), self.features[idx], self.control,
             tuple(self.names[i] for i in idx),

@@ -6,7 +6,8 @@ For each variable j, ``B[:, j]`` minimises the convex, outlier-robust objective
 
 solved exactly as a linear program by scipy's HiGHS. Contexts that target j are the outliers
 that the absolute loss ignores. An initial B with a cycle of gain >= 1 is repaired
-(:func:`make_stable`) so that the likelihood's log|det M| is defined. Then ``b = M x̄_0`` and ``σ_j = sqrt((M C_pool Mᵀ)_jj)``.
+(:func:`make_stable`) so that the likelihood's log|det M| is defined. Then ``b = M x̄_0`` and
+``σ_j = sqrt((M C_pool Mᵀ)_jj)``.
 """
 
 from __future__ import annotations

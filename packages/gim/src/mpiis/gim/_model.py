@@ -172,7 +172,7 @@ class GIM:
         h = Hyper(kind="gim", steps=cfg.steps, learning_rate=cfg.learning_rate,
                   final_learning_rate=cfg.final_learning_rate, graph_l1=cfg.graph_l1,
                   rho=cfg.rho, shift_prior_scale=cfg.shift_prior_scale,
-                  freeze_steps=int(round(cfg.freeze_graph_frac * cfg.steps)),
+                  freeze_steps=round(cfg.freeze_graph_frac * cfg.steps),
                   graph_lr_scale=cfg.graph_lr_scale, graphdef=graphdef)
         ckpt = None if checkpoint_dir is None else Path(checkpoint_dir) / "gim_checkpoint.npz"
         if ckpt is not None:

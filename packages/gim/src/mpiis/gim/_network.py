@@ -6,6 +6,7 @@ output, and an output layer started at 0.1x its default scale; the skip starts a
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -14,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-__all__ = ["GIMNetwork", "MLP", "NetworkOutput"]
+__all__ = ["MLP", "GIMNetwork", "NetworkOutput"]
 
 
 class MLP(nnx.Module):
@@ -32,7 +33,7 @@ class MLP(nnx.Module):
                  out_bias: np.ndarray | None = None, rngs: nnx.Rngs):
         widths = [in_dim, *hidden]
         self.layers = nnx.List(
-            [nnx.Linear(a, b, rngs=rngs) for a, b in zip(widths[:-1], widths[1:], strict=True)]
+            [nnx.Linear(a, b, rngs=rngs) for a, b in itertools.pairwise(widths)]
         )
         self.out = nnx.Linear(widths[-1], out_dim, rngs=rngs)
         self.out.kernel[...] = self.out.kernel[...] * 0.1

@@ -54,7 +54,7 @@ def plot_graph(gim, bm, *, path: str | Path) -> None:
         im = ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim)
         ax.set_title(t)
     fig.colorbar(im, ax=axes[:2])
-    status = np.zeros(w.shape + (3,)) + 1.0
+    status = np.zeros((*w.shape, 3)) + 1.0
     status[est & true] = (0.2, 0.7, 0.2)
     status[~est & true] = (0.85, 0.2, 0.2)
     status[est & ~true] = (1.0, 0.6, 0.0)

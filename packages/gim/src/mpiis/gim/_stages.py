@@ -68,7 +68,7 @@ def prepare(data: PerturbationData, scaler: FeatureScaler,
     gamma = np.zeros((data.n_contexts + 1, data.feature_dim))
     gamma[1:] = scaler(data.features)
     c0 = stats.cov[0] + 1e-6 * np.eye(data.d)
-    sign, logdet = np.linalg.slogdet(c0)
+    _sign, logdet = np.linalg.slogdet(c0)
     td = TrainData(st, jnp.asarray(gamma, jnp.float32), jnp.asarray(stats.mean[0], jnp.float32),
                    jnp.asarray(np.linalg.inv(c0), jnp.float32), jnp.asarray(logdet, jnp.float32))
     mesh = _mesh(devices)
@@ -160,7 +160,7 @@ def make_train_step(kind: str, data: PerturbationData, *, config: Any,
         params = {"scm": scm, "net": state}
         h = Hyper(kind=kind, graph_l1=config.graph_l1, rho=config.rho,
                   shift_prior_scale=config.shift_prior_scale, graph_lr_scale=config.graph_lr_scale,
-                  freeze_steps=int(round(config.freeze_graph_frac * config.steps)),
+                  freeze_steps=round(config.freeze_graph_frac * config.steps),
                   graphdef=graphdef, **common)
     else:
         net = MLP(data.feature_dim, 2 * data.d, hidden=config.hidden, rngs=nnx.Rngs(key))
