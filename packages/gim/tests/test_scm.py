@@ -39,6 +39,8 @@ def test_expected_loglik_equals_cell_sum_for_hard_targets(rng, cyclic):
             for k, x in enumerate(cells))
         closed = float(scm.expected_loglik(st, jnp.asarray(t), jnp.asarray(psi), log_scale))
         assert closed == pytest.approx(direct, rel=1e-4)
+        from_stats = scm.expected_loglik(data.stats(), jnp.asarray(t), jnp.asarray(psi), log_scale)
+        assert float(from_stats) == pytest.approx(closed, rel=1e-6)
 
 
 def test_expected_loglik_is_the_bernoulli_expectation(rng):

@@ -71,15 +71,15 @@ def plot_dose_response(gim, bm, *, path: str | Path) -> None:
     t = bm.truth
     drug = 0
     target = int(np.flatnonzero(t.drug_targets[drug])[0])
-    desc = [j for j in range(len(t.weights)) if t.a[target, j] != 0 and j != target]
+    desc = [j for j in range(len(t.weights)) if abs(t.a[target, j]) > 1e-12 and j != target]
     desc_j = int(np.argmax(np.abs(t.a[target]) * (np.arange(len(t.weights)) != target)))
     doses = np.linspace(0.25, 2.25, 17)
     base = bm.train.features[bm.train_drugs == drug][0]
     feats = np.stack([np.r_[base[:-1], c] for c in doses])
     pred = gim.predict_distribution(feats).mean
-    true = np.stack([t.a.T @ 0 + (t.bias + hill_shift(t.drug_targets[drug], t.drug_signs[drug],
-                                                      t.emax[drug], t.ec50[drug], t.hill[drug],
-                                                      c)) @ t.a.T for c in doses])
+    true = np.stack([(t.bias + hill_shift(t.drug_targets[drug], t.drug_signs[drug], t.emax[drug],
+                                          t.ec50[drug], t.hill[drug], c)) @ t.a.T
+                     for c in doses])
     fig, ax = plt.subplots(figsize=(6, 4))
     for j, style in ((target, "-"), (desc_j, "--")):
         label = "target" if j == target else ("descendant" if desc else "other")

@@ -134,7 +134,8 @@ class LinearSCM:
         per-context scatter in two steps (O(K d³)), never as one three-operand einsum.
 
         Args:
-            stats: sufficient statistics, control in row 0.
+            stats: sufficient statistics, control in row 0 (:class:`~mpiis.gim.SufficientStats`
+                or its device arrays).
             target_probs: ``(K+1, d)`` target probabilities ``π`` (row 0 is ignored: 0).
             shift: ``(K+1, d)`` shift means ``ψ`` (``h(γ)``).
             log_scale: ``(K+1, d)`` log-scales ``τ`` for shift-scale, else ``None``.
@@ -142,6 +143,8 @@ class LinearSCM:
         Returns:
             The scalar expected log-likelihood of all cells.
         """
+        if not isinstance(stats, StatsArrays):
+            stats = stats_arrays(stats, self.weights.dtype)
         m = self.m
         p = target_probs * stats.mask[:, None]
         rbar = stats.mean @ m.T - self.bias  # (K+1, d)

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._scm import LOG2PI, LOGVAR_CLIP, StatsArrays, _offdiag
+from ._scm import LOG2PI, LOGVAR_CLIP, StatsArrays, _offdiag, stats_arrays
 
 __all__ = ["LinearSDE"]
 
@@ -100,6 +100,8 @@ class LinearSDE:
         if log_scale is not None:
             raise ValueError("`log_scale` must be None: LinearSDE supports shift interventions "
                              "only")
+        if not isinstance(stats, StatsArrays):
+            stats = stats_arrays(stats, self.weights.dtype)
         p = target_probs * stats.mask[:, None]
         a = -jnp.linalg.inv(self.drift)
         cov = self.stationary_cov()
