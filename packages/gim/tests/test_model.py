@@ -142,3 +142,21 @@ def test_variants_fit(bench, tmp_path):
         check_save_load(m, lambda mm: mm.predict_distribution(small.features).mean,
                         tmp_path / f"{cfg.causal_model}.npz")
     assert (tmp_path / "shift" / "gim_checkpoint.npz").exists()
+
+
+def test_fit_many_matches_single_fits(fitted, bench):
+    """vmapped over data sets, each fit equals the single fit with the same key."""
+    sub = bench.train.subset(np.arange(24)[::-1])  # same shapes, other context order
+    many = GIM.fit_many([bench.train, sub], keys=[jax.random.key(1), jax.random.key(2)],
+                        config=GIMConfig.tiny())
+    f = bench.full_ood.data.features
+    np.testing.assert_allclose(many[0].predict_interventions(f).target_probs,
+                               fitted.predict_interventions(f).target_probs, atol=5e-3)
+    np.testing.assert_allclose(np.asarray(many[0].causal_params_.graph_weights),
+                               np.asarray(fitted.causal_params_.graph_weights), atol=5e-3)
+    assert many[1].history_["batch"] == 2 and len(many[1].history_["stage3"]["loss"]) == 200
+    with pytest.raises(ValueError, match="keys"):
+        GIM.fit_many([bench.train], keys=[])
+    with pytest.raises(ValueError, match=r"datasets\[1\]"):
+        GIM.fit_many([bench.train, bench.train.subset([0, 1])],
+                     keys=[jax.random.key(0)] * 2)

@@ -18,9 +18,10 @@ from mpiis.shared.validation import check_array
 from ._data import PerturbationData
 from ._init import median_regression_init
 from ._scm import LinearSCM, StatsArrays, stats_arrays
-from ._train import Hyper, TrainData, run_stage
+from ._train import Hyper, TrainData, run_stage, stack
 
-__all__ = ["FeatureScaler", "check_features", "fit_percontext", "make_train_step", "prepare"]
+__all__ = ["FeatureScaler", "check_features", "fit_percontext", "fit_percontext_many",
+           "make_train_step", "prepare"]
 
 
 class FeatureScaler:
@@ -95,32 +96,56 @@ def replicate(params: Any, devices: Sequence[Any] | None) -> Any:
     return jax.device_put(params, NamedSharding(mesh, PartitionSpec()))
 
 
+def _stage2_params(data: PerturbationData, rows: int, lad_l1: float):
+    """Stage 1 (median regression) and the stage-2 starting point ``δ_k = M x̄_k - b``."""
+    w, b, s = median_regression_init(data.stats(), l1=lad_l1)
+    m = np.eye(data.d) - w.T
+    delta0 = np.zeros((rows, data.d), np.float32)
+    delta0[1:data.n_contexts + 1] = data.stats().mean[1:] @ m.T - b
+    return {"scm": LinearSCM.create(w, b, s), "delta": jnp.asarray(delta0)}, w
+
+
+def _stage2_hyper(steps, learning_rate, final_learning_rate, graph_l1, delta_l1) -> Hyper:
+    return Hyper(kind="percontext", steps=steps, learning_rate=learning_rate,
+                 final_learning_rate=final_learning_rate, graph_l1=graph_l1, delta_l1=delta_l1)
+
+
 def fit_percontext(data: PerturbationData, td: TrainData, *, steps: int, learning_rate: float,
                    final_learning_rate: float, graph_l1: float, delta_l1: float, lad_l1: float,
-                   devices: Sequence[Any] | None = None, callback=None,
-                   checkpoint=None) -> tuple[LinearSCM, np.ndarray, dict[str, Any]]:
+                   devices: Sequence[Any] | None = None,
+                   callback=None) -> tuple[LinearSCM, np.ndarray, dict[str, Any]]:
     """Stages 1 and 2: median-regression init, then ``θ`` and free shifts ``δ_k`` by Adam.
 
     Returns:
         ``(scm, delta (K, d), history)``.
     """
     t0 = time.perf_counter()
-    w, b, s = median_regression_init(data.stats(), l1=lad_l1)
+    params, w = _stage2_params(data, td.stats.n.shape[0], lad_l1)
     t_init = time.perf_counter() - t0
-    scm = LinearSCM.create(w, b, s)
-    rows = td.stats.n.shape[0]
-    m = np.eye(data.d) - w.T
-    delta0 = np.zeros((rows, data.d), np.float32)
-    delta0[1:data.n_contexts + 1] = data.stats().mean[1:] @ m.T - b
-    params = replicate({"scm": scm, "delta": jnp.asarray(delta0)}, devices)
-    h = Hyper(kind="percontext", steps=steps, learning_rate=learning_rate,
-              final_learning_rate=final_learning_rate, graph_l1=graph_l1, delta_l1=delta_l1)
-    params, hist = run_stage(params, td, h, desc="stage 2 (per-context)", callback=callback,
-                             check=lambda p: p["scm"].check_stable())
+    h = _stage2_hyper(steps, learning_rate, final_learning_rate, graph_l1, delta_l1)
+    params, hist = run_stage(replicate(params, devices), td, h, desc="stage 2 (per-context)",
+                             callback=callback, check=lambda p: p["scm"].check_stable())
     hist["init_s"] = t_init
     hist["init_weights"] = w
     delta = np.asarray(params["delta"])[1:data.n_contexts + 1]
     return params["scm"], delta, hist
+
+
+def fit_percontext_many(datas: Sequence[PerturbationData], td: TrainData, *, steps: int,
+                        learning_rate: float, final_learning_rate: float, graph_l1: float,
+                        delta_l1: float, lad_l1: float, callback=None):
+    """Stages 1 and 2 for several data sets of equal shapes, vmapped over a leading axis of
+    ``td`` (one compiled step for all); returns the stacked SCMs and the history."""
+    t0 = time.perf_counter()
+    rows = td.stats.n.shape[1]
+    params = stack([_stage2_params(d, rows, lad_l1)[0] for d in datas])
+    t_init = time.perf_counter() - t0
+    h = _stage2_hyper(steps, learning_rate, final_learning_rate, graph_l1, delta_l1)
+    params, hist = run_stage(params, td, h, desc="stage 2 (per-context, batched)",
+                             callback=callback, check=lambda p: p["scm"].check_stable(),
+                             batch=len(datas))
+    hist["init_s"] = t_init
+    return params["scm"], hist
 
 
 def make_train_step(kind: str, data: PerturbationData, *, config: Any,

@@ -9,7 +9,7 @@ writes the optional checkpoint (brief, "Fitting, three stages").
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -111,8 +111,7 @@ def _graph_factor(i, freeze, h: Hyper):
 _ADAM = optax.scale_by_adam()
 
 
-@partial(jax.jit, static_argnames=("h", "n_steps"))
-def _chunk(carry, data: TrainData, *, h: Hyper, n_steps: int):
+def _chunk_impl(carry, data: TrainData, h: Hyper, n_steps: int):
     def step(c, _):
         params, opt_state, i, total, freeze = c
         loss, grads = jax.value_and_grad(_loss)(params, data, h)
@@ -130,9 +129,32 @@ def _chunk(carry, data: TrainData, *, h: Hyper, n_steps: int):
     return jax.lax.scan(step, carry, None, length=n_steps)
 
 
-def init_carry(params, h: Hyper, steps: int, freeze_steps: int = 0):
-    return (params, _ADAM.init(params), jnp.asarray(0, jnp.int32),
-            jnp.asarray(steps, jnp.int32), jnp.asarray(freeze_steps, jnp.int32))
+@partial(jax.jit, static_argnames=("h", "n_steps"))
+def _chunk(carry, data: TrainData, *, h: Hyper, n_steps: int):
+    return _chunk_impl(carry, data, h, n_steps)
+
+
+@partial(jax.jit, static_argnames=("h", "n_steps"))
+def _chunk_many(carry, data: TrainData, *, h: Hyper, n_steps: int):
+    """``_chunk`` vmapped over a leading axis of independent fits (seeds)."""
+    return jax.vmap(lambda c, d: _chunk_impl(c, d, h, n_steps))(carry, data)
+
+
+def init_carry(params, h: Hyper, steps: int, freeze_steps: int = 0, batch: int | None = None):
+    if batch is None:
+        return (params, _ADAM.init(params), jnp.asarray(0, jnp.int32),
+                jnp.asarray(steps, jnp.int32), jnp.asarray(freeze_steps, jnp.int32))
+    full = partial(jnp.full, (batch,), dtype=jnp.int32)
+    return (params, jax.vmap(_ADAM.init)(params), full(0), full(steps), full(freeze_steps))
+
+
+def stack(trees: Sequence[Any]) -> Any:
+    """Stack pytrees of equal structure along a new leading axis."""
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *trees)
+
+
+def unstack(tree: Any, n: int) -> list[Any]:
+    return [jax.tree_util.tree_map(lambda x, i=i: x[i], tree) for i in range(n)]
 
 
 def run_stage(
@@ -145,16 +167,21 @@ def run_stage(
     check: Callable[[Any], str | None] | None = None,
     checkpoint: Path | None = None,
     save: Callable[[Any, Path], None] | None = None,
+    batch: int | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Run one stage in chunks; returns the final params and its history.
+
+    With ``batch=B`` the params and data carry a leading axis of B independent fits (seeds)
+    that run vmapped in one compiled step; losses and checks are per fit.
 
     Raises:
         FloatingPointError: a non-finite loss (naming the chunk and the last checkpoint) or a
             failed ``check`` (naming the step; the chunk is rolled back first).
     """
-    carry = init_carry(params, h, h.steps, h.freeze_steps)
+    carry = init_carry(params, h, h.steps, h.freeze_steps, batch)
     static = replace(h, steps=0, freeze_steps=0)
-    losses: list[float] = []
+    run = _chunk if batch is None else _chunk_many
+    losses: list[Any] = []
     first = rest = 0.0
     last_ckpt = None
     n_chunks = -(-h.steps // CHUNK)
@@ -162,7 +189,7 @@ def run_stage(
     for c in bar:
         n = min(CHUNK, h.steps - c * CHUNK)
         t0 = time.perf_counter()
-        new_carry, chunk_losses = _chunk(carry, data, h=static, n_steps=n)
+        new_carry, chunk_losses = run(carry, data, h=static, n_steps=n)
         chunk_losses = np.asarray(chunk_losses)
         dt = time.perf_counter() - t0
         if c == 0:
@@ -177,19 +204,24 @@ def run_stage(
                 f"fitting stopped ({where})"
             )
         if check is not None:
-            msg = check(new_carry[0])
+            fits = [new_carry[0]] if batch is None else unstack(new_carry[0], batch)
+            msgs = [(i, check(f)) for i, f in enumerate(fits)]
+            msg = next((f"(fit {i}) {m}" if batch else m for i, m in msgs if m), None)
             if msg is not None:
                 raise FloatingPointError(
                     f"{desc}: at step {step} {msg}; the chunk was rolled back and fitting stopped"
                 )
         carry = new_carry
-        losses.extend(chunk_losses.tolist())
+        losses.append(chunk_losses)
+        last = chunk_losses[..., -1]
         if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{chunk_losses[-1]:.4f}")
+            bar.set_postfix(loss=f"{float(np.mean(last)):.4f}")
         if callback is not None:
-            callback({"stage": desc, "step": step, "loss": float(chunk_losses[-1]),
+            callback({"stage": desc, "step": step,
+                      "loss": float(last) if batch is None else last.tolist(),
                       "params": carry[0]})
         if checkpoint is not None and save is not None:
             save(carry[0], checkpoint)
             last_ckpt = checkpoint
-    return carry[0], {"loss": losses, "first_chunk_s": first, "rest_s": rest}
+    loss = np.concatenate(losses, axis=-1)
+    return carry[0], {"loss": loss.tolist(), "first_chunk_s": first, "rest_s": rest}
