@@ -110,7 +110,8 @@ class PiecewiseFit:
     Attributes:
         n_breaks: breaks in the chosen model (0, 1 or 2).
         breaks: the break years, increasing.
-        break_intervals: for each break, its ``level`` interval (see ``interval_method``).
+        break_intervals: for each break, its ``level`` interval (see ``interval_method``),
+            widened by half a grid step (0.1 years, 0.25 for two breaks) on each side.
         interval_method: ``"lr"`` (bootstrap-calibrated likelihood-ratio inversion) or
             ``"percentile"`` (percentiles of the bootstrap break years).
         level: level of the break intervals.
@@ -208,9 +209,14 @@ def _two_grid(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return grid, i[ok], j[ok]
 
 
-def _interval(values: np.ndarray, inside: np.ndarray) -> tuple[float, float]:
+def _interval(values: np.ndarray, inside: np.ndarray, step: float) -> tuple[float, float]:
+    """Hull of the grid years inside, widened by half a grid step (the grid's resolution)."""
     v = values[inside]
-    return float(v.min()), float(v.max())
+    return _widen(float(v.min()), float(v.max()), step)
+
+
+def _widen(lo: float, hi: float, step: float) -> tuple[float, float]:
+    return round(lo - step / 2, 6), round(hi + step / 2, 6)
 
 
 def fit_piecewise(df: pd.DataFrame, y: str = "training_compute_flop", *,
@@ -320,10 +326,10 @@ def fit_piecewise(df: pd.DataFrame, y: str = "training_compute_flop", *,
         lr_star = n * np.log(pb[:, best] / pb[np.arange(n_boot), arg])
         cut = float(np.quantile(lr_star, level))
         if interval == "lr":
-            intervals = [_interval(g1, n * np.log(prof1 / prof1[best]) <= cut)]
+            intervals = [_interval(g1, n * np.log(prof1 / prof1[best]) <= cut, 0.1)]
         else:
             q = np.quantile(boot[:, 0], [alpha / 2, 1 - alpha / 2])
-            intervals = [(float(q[0]), float(q[1]))]
+            intervals = [_widen(float(q[0]), float(q[1]), 0.1)]
     else:
         Yr = P2.resid(Ystar)
         pb = _profile2(P2, Yr, i2, j2)  # (B, P)
@@ -337,10 +343,10 @@ def fit_piecewise(df: pd.DataFrame, y: str = "training_compute_flop", *,
             vals = np.unique(col)
             if interval == "lr":
                 prof = np.array([prof2[col == v].min() for v in vals])
-                intervals.append(_interval(vals, n * np.log(prof / prof2[best]) <= cut))
+                intervals.append(_interval(vals, n * np.log(prof / prof2[best]) <= cut, 0.25))
             else:
                 q = np.quantile(boot[:, k], [alpha / 2, 1 - alpha / 2])
-                intervals.append((float(q[0]), float(q[1])))
+                intervals.append(_widen(float(q[0]), float(q[1]), 0.25))
     c = tuple(float(v) for v in beta)
     slopes = np.cumsum(c[1:])
     return PiecewiseFit(
