@@ -270,11 +270,14 @@ def fit_piecewise(df: pd.DataFrame, y: str = "training_compute_flop", *,
     tm = float(t.mean())
     X0 = np.column_stack([np.ones_like(t), t - tm])
     c0, *_ = np.linalg.lstsq(X0, ly, rcond=None)
-    rss0 = float(((ly - X0 @ c0) ** 2).sum())
+    # an RSS floor keeps logs finite on noise-free data (the projection's RSS can be ~-1e-15)
+    floor = 1e-12 * float(((ly - ly.mean()) ** 2).sum()) + 1e-300
+    rss0 = max(float(((ly - X0 @ c0) ** 2).sum()), floor)
     rss_min = {0: rss0}
     g1 = _one_grid(t) if n_breaks in (1, "bic") else None
     P1 = _Projector(t, g1) if g1 is not None else None
-    prof1 = _profile1(P1, P1.resid(ly[None]))[0] if P1 is not None else None
+    prof1 = (np.maximum(_profile1(P1, P1.resid(ly[None]))[0], floor) if P1 is not None
+             else None)
     if prof1 is not None:
         rss_min[1] = float(prof1.min())
     two = None
@@ -286,7 +289,7 @@ def fit_piecewise(df: pd.DataFrame, y: str = "training_compute_flop", *,
                 raise
         else:
             P2 = _Projector(t, g2)
-            prof2 = _profile2(P2, P2.resid(ly[None]), i2, j2)[0]
+            prof2 = np.maximum(_profile2(P2, P2.resid(ly[None]), i2, j2)[0], floor)
             rss_min[2] = float(prof2.min())
             two = (g2, i2, j2, P2, prof2)
     k_par = {0: 2, 1: 4, 2: 6}
@@ -320,7 +323,7 @@ def fit_piecewise(df: pd.DataFrame, y: str = "training_compute_flop", *,
     Ystar = fitted[None, :] + resid[rng.integers(0, n, size=(n_boot, n))]
     if chosen == 1:
         Yr = P1.resid(Ystar)
-        pb = _profile1(P1, Yr)  # (B, G)
+        pb = np.maximum(_profile1(P1, Yr), floor)  # (B, G)
         arg = pb.argmin(axis=1)
         boot = g1[arg][:, None]
         lr_star = n * np.log(pb[:, best] / pb[np.arange(n_boot), arg])
@@ -332,7 +335,7 @@ def fit_piecewise(df: pd.DataFrame, y: str = "training_compute_flop", *,
             intervals = [_widen(float(q[0]), float(q[1]), 0.1)]
     else:
         Yr = P2.resid(Ystar)
-        pb = _profile2(P2, Yr, i2, j2)  # (B, P)
+        pb = np.maximum(_profile2(P2, Yr, i2, j2), floor)  # (B, P)
         arg = pb.argmin(axis=1)
         boot = np.stack([g2[i2[arg]], g2[j2[arg]]], axis=1)
         lr_star = n * np.log(pb[:, best] / pb[np.arange(n_boot), arg])

@@ -65,7 +65,9 @@ def _one(df, y, start, train_end, horizon, level, rng):
     rows["residual_dex"] = rows["actual_dex"] - rows["predicted_dex"]
     rows["inside"] = (rows["actual_dex"] >= rows["low_dex"]) & (
         rows["actual_dex"] <= rows["high_dex"])
-    dropped = {k: (*fit.dropped.get(k, ()), *v) for k, v in test.dropped.items()}
+    # rows without a date are unusable in both windows: name each row once
+    dropped = {k: tuple(dict.fromkeys((*fit.dropped.get(k, ()), *v)))
+               for k, v in test.dropped.items()}
     return fit, rows, dropped
 
 
