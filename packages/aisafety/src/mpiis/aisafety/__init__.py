@@ -28,12 +28,12 @@ from ._data import EPOCH_COLUMNS as EPOCH_COLUMNS
 from ._data import fractional_year as fractional_year
 from ._data import load_frontier_table as load_frontier_table
 from ._data import load_notable_models as load_notable_models
-from ._fixture import write_epoch_fixture as write_epoch_fixture
 from ._evalmap import CoverageReport as CoverageReport
 from ._evalmap import coverage as coverage
 from ._evalmap import load_eval_registry as load_eval_registry
 from ._evalmap import read_inspect_logs as read_inspect_logs
 from ._evalmap import read_lm_eval_results as read_lm_eval_results
+from ._fixture import write_epoch_fixture as write_epoch_fixture
 from ._forecast import BacktestResult as BacktestResult
 from ._forecast import Ratio as Ratio
 from ._forecast import backtest as backtest
@@ -82,7 +82,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
-    "CANONICAL_COLUMNS", "DROP_REASONS", "EPOCH_ALIASES", "EPOCH_COLUMNS", "RECIPES", "BacktestResult", "Claim", "ClaimSet",
+    "CANONICAL_COLUMNS", "DROP_REASONS", "EPOCH_ALIASES", "EPOCH_COLUMNS", "RECIPES",
+    "BacktestResult", "Claim", "ClaimSet",
     "CoverageReport", "Crosswalk", "CrosswalkEntry", "DroppedRowsWarning", "EvalTask",
     "InsufficientDataError", "ModelRecord", "PiecewiseFit",
     "Prediction", "Ratio", "Recipe", "Reproduction", "RiskNode", "Taxonomy", "TaxonomyDiff",
