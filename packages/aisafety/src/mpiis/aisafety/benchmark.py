@@ -66,8 +66,8 @@ PRESETS: dict[str, dict[str, int]] = {
     # S1 datasets per growth and their B; S2 seeds x datasets and the break bootstrap's B;
     # S3 datasets; B of the trend fits on real tables
     "smoke": dict(s1=50, s1_boot=200, s2_seeds=3, s2=10, s2_boot=200, s3=50, boot=200),
-    "quick": dict(s1=500, s1_boot=1000, s2_seeds=4, s2=30, s2_boot=300, s3=500, boot=1000),
-    "full": dict(s1=1000, s1_boot=2000, s2_seeds=4, s2=50, s2_boot=500, s3=500, boot=2000),
+    "quick": dict(s1=500, s1_boot=1000, s2_seeds=4, s2=50, s2_boot=300, s3=500, boot=1000),
+    "full": dict(s1=1000, s1_boot=2000, s2_seeds=5, s2=80, s2_boot=500, s3=500, boot=2000),
 }
 
 CLAIMS = {
@@ -212,9 +212,11 @@ def s2_data(rng: np.random.Generator) -> tuple[pd.DataFrame, float]:
 
 def s2_results(seeds: list[np.random.Generator], n_sets: int, boot: int, *,
                fit: Fitter = fit_piecewise) -> list[ClaimResult]:
-    """Claim S2 over ``len(seeds)`` seeds of ``n_sets`` datasets: location share and the
-    coverage of the 95% break interval (``fit`` is the method under test). The chi2(1)
-    profile cut-off is measured on the same fits as the baseline."""
+    """Claim S2 over ``len(seeds)`` seeds of ``n_sets`` datasets (200 at quick, 400 at full):
+    location share and the coverage of the 95% break interval (``fit`` is the method under
+    test). The chi2(1) profile cut-off is measured on the same fits as the baseline; on this
+    continuous-kink design it happens to cover too, but nothing guarantees it, while the
+    bootstrap calibration adapts its cut-off to the design."""
     share, cover, chi2, widths, errs = [], [], [], [], []
     for rng in seeds:
         hits, cov, cov_chi2 = [], [], []
