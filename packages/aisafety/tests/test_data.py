@@ -144,3 +144,10 @@ def test_empty_file(tmp_path):
     p.write_text("")
     with pytest.raises(ValueError, match="empty"):
         load_notable_models(p)
+
+
+def test_fixture_writer_validates_layout(tmp_path):
+    from mpiis.aisafety import write_epoch_fixture
+
+    with pytest.raises(ValueError, match="layout"):
+        write_epoch_fixture(tmp_path / "x.csv", layout="2019")

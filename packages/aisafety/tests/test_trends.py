@@ -124,8 +124,10 @@ def test_save_load_round_trip(tmp_path, rng):
 def test_missing_values_dropped_and_counted(rng):
     df = synth(30)
     df.loc[[1, 2, 3], "training_compute_flop"] = np.nan
-    fit = fit_trend(df, config=TrendConfig.tiny(), rng=rng)
+    with pytest.warns(DroppedRowsWarning, match=r"3 missing value \(m1, m2, m3\)"):
+        fit = fit_trend(df, config=TrendConfig.tiny(), rng=rng)
     assert (fit.n, fit.n_dropped) == (27, 3)
+    assert fit.dropped["missing value"] == ("m1", "m2", "m3")
 
 
 def test_window_is_half_open(rng):
