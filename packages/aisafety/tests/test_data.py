@@ -151,3 +151,17 @@ def test_fixture_writer_validates_layout(tmp_path):
 
     with pytest.raises(ValueError, match="layout"):
         write_epoch_fixture(tmp_path / "x.csv", layout="2019")
+
+
+def test_unterminated_quote_and_bad_encoding_name_the_problem(quirky_epoch, tmp_path):
+    text = quirky_epoch["path"].read_text(encoding="utf-8").rstrip("\n")
+    n_lines = text.count("\n") + 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text + '\nCut-off model,"Language\n2024-01-01\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"line {n_lines + 1}\b"):
+        load_notable_models(bad)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("Model,Publication date,Training compute (FLOP)\nCaf\xe9,2020-01-01,1e20\n"
+                      .encode("latin-1"))
+    with pytest.raises(ValueError, match="UTF-8"):
+        load_notable_models(latin)

@@ -209,7 +209,11 @@ def load_notable_models(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"`path` {str(path)!r} does not exist or is not a file")
-    header, records, lines, issues = _read_records(path)
+    try:
+        header, records, lines, issues = _read_records(path)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason}); Epoch's "
+                         "CSV is UTF-8: re-save the file as UTF-8") from None
     cols = _map_columns(header)
     if not cols:
         raise ValueError(f"{path} is not an Epoch notable-models CSV: none of its columns "
