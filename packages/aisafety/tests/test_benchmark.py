@@ -141,8 +141,9 @@ def test_s3_negative_control():
     """OLS in place of Huber: not better than OLS on contaminated data."""
     res = by_id(benchmark.s3_results(60, np.random.default_rng(0), robust="ols"))
     assert not res["S3-vs-ols"].passed
-    # ...while the ratio to clean OLS still passes: why S3 itself is REPORTED, not a GATE
-    assert res["S3"].passed and not res["S3"].gate
+    # the ratio to clean OLS is near its 1.5 threshold even for OLS (1.27 in the recorded
+    # run, 1.56 here): it does not separate robust from non-robust fits, so it is REPORTED
+    assert 1.1 < res["S3"].value < 2.0 and not res["S3"].gate
 
 
 def test_p1_baseline_computes_the_same_slopes():

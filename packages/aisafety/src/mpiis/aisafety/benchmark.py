@@ -3,7 +3,7 @@
 GATEs: T1 (the bundled frontier table grows about 4x/yr, and its CI holds 4.0), S1 (planted
 growth recovered with calibrated intervals), S2 (a planted break is located, and its
 bootstrap-calibrated interval covers it), S3-vs-ols (Huber beats OLS under contamination; the
-S3 ratio to clean OLS is REPORTED because OLS passes it too). REPORTED: T2 (C2's
+S3 ratio to clean OLS is REPORTED: OLS itself lands near its threshold). REPORTED: T2 (C2's
 multipliers), B1 (backtest), P1 (bootstrap speed against a vectorised numpy baseline) and, at
 every preset when a table in Epoch AI's notable-models layout is given
 (``--set epoch_csv=PATH`` or ``MPIIS_AISAFETY_EPOCH_CSV``), R0 (what the loader read and
@@ -298,9 +298,9 @@ def s3_results(n_sets: int, rng: np.random.Generator, *,
                             "as OLS on clean data.",
                             metric="median slope error: Huber(contaminated) / OLS(clean)",
                             value=m_hub / m_clean, threshold=S3_RATIO_MAX, comparator="<=",
-                            # REPORTED, not a GATE: OLS itself stays under 1.5 on this design
-                            # (baseline ~1.27), so the ratio cannot fail for a non-robust fit;
-                            # S3-vs-ols is the gate that can
+                            # REPORTED, not a GATE: OLS itself lands near 1.5 on this design
+                            # (1.27 to 1.56 across seeds), so the ratio does not separate a
+                            # robust fit from a non-robust one; S3-vs-ols is the gate that does
                             gate=False, baseline=m_ols / m_clean, paper="ref. 1.17",
                             details=det),
         ClaimResult.measure(id="S3-vs-ols", claim="Huber beats OLS on contaminated data.",
