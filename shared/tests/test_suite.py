@@ -207,6 +207,12 @@ def test_records_validate_against_the_shipped_schema(tmp_path):
     broken = dict(record, schema_version=1)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
+    # a current record is not a valid first-format record, and vice versa
+    assert bench.record_version(record) == 2 and bench.record_version({}) == 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(record, bench.load_schema(1))
+    with pytest.raises(ValueError, match="`version` must be one of"):
+        bench.load_schema(7)
     assert not rep.passed
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "discover",
     "load_schema",
     "machine_info",
+    "record_version",
     "render_markdown",
     "run_suite",
 ]
@@ -37,10 +38,22 @@ ENTRY_POINT_GROUP = "mpiis.benchmarks"
 SCHEMA_VERSION = 2
 
 
-def load_schema() -> dict[str, Any]:
-    """The JSON Schema of a recorded run (``schema_version`` = :data:`SCHEMA_VERSION`)."""
-    text = resources.files("mpiis.shared.bench").joinpath("schema.json").read_text()
+def load_schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """The JSON Schema of a recorded run of format ``version`` (default: the current one).
+
+    Version 1 is the first format, written before records carried ``schema_version``; it is
+    kept so that older recorded runs can still be checked.
+    """
+    files = {SCHEMA_VERSION: "schema.json", 1: "schema_v1.json"}
+    if version not in files:
+        raise ValueError(f"`version` must be one of {sorted(files)}, got {version!r}")
+    text = resources.files("mpiis.shared.bench").joinpath(files[version]).read_text()
     return json.loads(text)
+
+
+def record_version(record: dict[str, Any]) -> int:
+    """The format version of a recorded run (1 when it carries no ``schema_version``)."""
+    return int(record.get("schema_version", 1))
 
 
 def discover() -> dict[str, Any]:
