@@ -154,3 +154,11 @@ def test_p1_baseline_computes_the_same_slopes():
                     rng=np.random.default_rng(4))
     slopes = benchmark.numpy_bootstrap_slopes(t, ly, 300, np.random.default_rng(4))
     np.testing.assert_allclose(np.sort(slopes), np.sort(fit.boot_slopes), rtol=1e-9)
+
+
+def test_help_lists_the_epoch_option(capsys):
+    from mpiis.shared.bench import main
+
+    assert main(["aisafety", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "epoch_csv=<str>" in out and "MPIIS_AISAFETY_EPOCH_CSV" in out

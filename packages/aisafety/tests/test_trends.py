@@ -385,3 +385,14 @@ def test_break_agrees_with_ruptures():
     sig = np.column_stack([y, np.ones_like(t), t])
     bk = ruptures.Dynp(model="linear", min_size=10, jump=1).fit(sig).predict(n_bkps=1)[0]
     assert abs(t[bk] - ours.breaks[0]) <= 1.0
+
+
+def test_save_load_keeps_the_dropped_rows(tmp_path, rng):
+    df = synth(30)
+    df.loc[[2, 5], "training_compute_flop"] = [0.0, np.nan]
+    with pytest.warns(DroppedRowsWarning):
+        fit = fit_trend(df, config=TrendConfig.tiny(), rng=rng)
+    fit.save(tmp_path / "f.json")
+    loaded = TrendFit.load(tmp_path / "f.json")
+    assert loaded.dropped == {k: v for k, v in fit.dropped.items()}
+    assert loaded.drop_counts() == {"value <= 0": 1, "missing value": 1}
