@@ -71,8 +71,9 @@ def plot_dose_response(gim, bm, *, path: str | Path) -> None:
     t = bm.truth
     drug = 0
     target = int(np.flatnonzero(t.drug_targets[drug])[0])
-    desc = [j for j in range(len(t.weights)) if abs(t.a[target, j]) > 1e-12 and j != target]
-    desc_j = int(np.argmax(np.abs(t.a[target]) * (np.arange(len(t.weights)) != target)))
+    effect = np.abs(t.a[:, target]) * (np.arange(len(t.weights)) != target)  # A[j, target]
+    desc = [j for j in range(len(t.weights)) if effect[j] > 1e-12]
+    desc_j = int(np.argmax(effect))
     doses = np.linspace(0.25, 2.25, 17)
     base = bm.train.features[bm.train_drugs == drug][0]
     feats = np.stack([np.r_[base[:-1], c] for c in doses])
