@@ -6,11 +6,11 @@ from mpiis.cmaxent import (
     InfeasibleMomentsError,
     MomentTable,
     anticausal_moments,
-    has_closed_form,
     lda_from_moments,
     pooled_naive_bayes_from_moments,
     solve_anticausal,
 )
+from mpiis.cmaxent._anticausal import has_closed_form
 
 
 def test_lda_closed_form_equals_sklearn(data2, full_table):

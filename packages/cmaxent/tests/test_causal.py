@@ -13,8 +13,8 @@ from mpiis.cmaxent import (
     check_feasibility,
     random_instance,
     solve_causal,
-    solve_causal_reduced,
 )
+from mpiis.cmaxent._causal import solve_causal_reduced
 
 TOL = 1e-6  # brief G1
 
@@ -153,16 +153,17 @@ def test_config_validation():
     assert CMaxEntConfig.tiny().max_iter == 30
 
 
-def test_lp_skipped_above_lp_max_rows(data2, full_table, separable):
+def test_certificate_bounds_the_lp_margin(data2, full_table, separable):
+    """The converged solve certifies feasibility with a margin no larger than the exact LP's;
+    separable data fail the certificate, and the exact LP then raises."""
     X, _ = data2
-    cfg = CMaxEntConfig(lp_max_rows=10)
-    sol = solve_causal(full_table, p_x="empirical", X=X, config=cfg)
+    sol = solve_causal(full_table, p_x="empirical", X=X)
     exact = check_feasibility(full_table, p_x="empirical", X=X)
-    assert 0 < sol.feasibility_margin <= exact.margin  # a lower bound of the LP margin
+    assert 1e-3 <= sol.feasibility_margin <= exact.margin + 1e-9
     Xs, ys = separable
     t = MomentTable.from_datasets({("X1", "X2", "Y"): np.column_stack([Xs, ys])})
-    with pytest.raises(InfeasibleMomentsError, match="lp_max_rows = 10"):
-        solve_causal(t, p_x="empirical", X=Xs, config=cfg)
+    with pytest.raises(InfeasibleMomentsError, match="separable"):
+        solve_causal(t, p_x="empirical", X=Xs)
 
 
 def test_anticausal_feasibility(full_table):
