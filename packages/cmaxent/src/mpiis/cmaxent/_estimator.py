@@ -42,10 +42,13 @@ def check_binary_target(y: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError("`y` must be finite, got NaN or Inf")
     classes = np.unique(arr)
+    if len(classes) > 2:
+        raise ValueError(f"`y`: Only binary classification is supported. The type of the "
+                         f"target is multiclass (v1 is binary; multi-class is not supported): "
+                         f"got {len(classes)} classes {classes[:5].tolist()}, expected 2")
     if len(classes) != 2:
-        raise ValueError(f"`y` must be binary with exactly 2 classes (v1 is binary; multi-class "
-                         f"is not supported), got {len(classes)} class(es): "
-                         f"{classes[:5].tolist()}")
+        raise ValueError(f"`y` must be binary with exactly 2 classes, got {len(classes)} "
+                         f"class(es): {classes[:5].tolist()}")
     return classes, (arr == classes[1]).astype(np.float64)
 
 
