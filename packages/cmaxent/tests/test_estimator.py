@@ -127,12 +127,12 @@ def test_validation(data2):
         est.fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match=r"`y` must have shape"):
         est.fit(X, y[:-1])
-    with pytest.raises(ValueError, match="`X`.*NaN"):
+    with pytest.raises(ValueError, match=r"`X`.*NaN"):
         est.fit(np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X), y)
     with pytest.raises(TypeError, match="`table`"):
         est.fit_moments(X)
     est.fit(X, y)
-    with pytest.raises(ValueError, match="`X`.*features"):
+    with pytest.raises(ValueError, match=r"`X`.*features"):
         est.predict(X[:, :1])
     with pytest.raises(ValueError, match="classes_"):
         est.log_loss(X, y + 5)
@@ -140,7 +140,7 @@ def test_validation(data2):
 
 def test_separable_fit_raises_with_next_step(separable):
     X, y = separable
-    with pytest.raises(InfeasibleMomentsError, match="separable.*Next step"):
+    with pytest.raises(InfeasibleMomentsError, match=r"separable.*Next step"):
         CMaxEntClassifier("causal", p_x="empirical").fit(X, y)
 
 

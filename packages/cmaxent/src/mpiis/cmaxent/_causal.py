@@ -46,14 +46,20 @@ __all__ = ["causal_direction_gaussian", "fit_logistic", "row_bucket", "solve_cau
 
 
 # ------------------------------------------------------------------ Gaussian p(x)
-@partial(jax.jit, static_argnames=("solver",))
-def _gaussian_solve(mu, sig, mask, m_y, m_xy, tol, max_iter, *, solver):
+@partial(jax.jit, static_argnames=("k", "solver"))
+def _gaussian_solve(packed, tol, max_iter, *, k, solver):
     """The whole Gaussian causal solve: z = (beta_0, beta (k)), beta frozen at 0 outside O.
+
+    ``packed`` = (mu (k), Sigma (k*k), mask (k+1), m_Y, m_XY (k)) in one array, and the
+    result is one array (z (k+1), f, grad (k+1), n_iter, status, implied m_Y, implied
+    E[X Y] (k)), so that a call moves one buffer each way.
 
     Gradient G_0 a + G_1 b - target and Hessian G_1 a a^T + G_2 (a b^T + b a^T) + G_3 b b^T
     + G_1 [0 0; 0 Sigma], with a = (1, mu), b = (0, Sigma beta), by the heat equation.
     """
-    k = mu.shape[0]
+    mu, sig = packed[:k], packed[k:k + k * k].reshape(k, k)
+    mask = packed[k + k * k:2 * k + k * k + 1]
+    m_y, m_xy = packed[2 * k + k * k + 1], packed[2 * k + k * k + 2:]
     a = jnp.concatenate([jnp.ones(1), mu])
     target = jnp.concatenate([jnp.reshape(m_y, (1,)), m_xy])
     s_pad = jnp.zeros((k + 1, k + 1)).at[1:, 1:].set(sig)
@@ -82,7 +88,8 @@ def _gaussian_solve(mu, sig, mask, m_y, m_xy, tol, max_iter, *, solver):
         z, f, grad, it, status = lbfgs_loop(value, z0, mask, tol, max_iter)
     m, v, sb = parts(z)
     g = gauss_all(m, v)
-    return z, f, grad, it, status, g[1], mu * g[1] + sb * g[2]
+    return jnp.concatenate([z, jnp.reshape(f, (1,)), grad, jnp.stack([it, status, g[1]]).astype(
+        z.dtype), mu * g[1] + sb * g[2]])
 
 
 def _solve_gaussian(prep: PreparedTable, feas: Feasibility,
@@ -90,12 +97,15 @@ def _solve_gaussian(prep: PreparedTable, feas: Feasibility,
     o = prep.obs_y
     mask = np.concatenate([[1.0], o.astype(np.float64)])
     sigma = prep.sigma
+    k = prep.k
+    packed = np.concatenate([prep.mean, sigma.ravel(), mask, [prep.m_y],
+                             np.where(o, prep.cross, 0.0)])
     with x64():
-        out = jax.device_get(_gaussian_solve(
-            prep.mean, sigma, mask, prep.m_y, np.where(o, prep.cross, 0.0), config.tol,
-            config.max_iter, solver=config.solver))
-    z, f, grad, it, status, g0, cross = out
-    res = SolveOutput(np.asarray(z), float(f), np.asarray(grad), int(it), int(status))
+        out = np.asarray(_gaussian_solve(packed, config.tol, config.max_iter, k=k,
+                                         solver=config.solver))
+    z, f, grad = out[:k + 1], out[k + 1], out[k + 2:2 * k + 3]
+    it, status, g0, cross = out[2 * k + 3], out[2 * k + 4], out[2 * k + 5], out[2 * k + 6:]
+    res = SolveOutput(z, float(f), grad, int(it), int(status))
     raise_if_failed(res, "causal CMAXENT", config.max_iter)
     coef = res.z[1:].copy()
     implied = ImpliedMoments(float(g0), prep.mean.copy(), sigma + np.outer(prep.mean, prep.mean),
@@ -147,8 +157,9 @@ def _empirical_solve(x, w, mask, m_y, m_xy, tol, max_iter, *, solver):
     q = jax.nn.sigmoid(t)
     edge = jnp.min(jnp.where(w > 0, jnp.minimum(q, jax.nn.sigmoid(-t)), 1.0))
     wx = x * w[:, None]
-    return (z, f, grad, it, status, edge, jnp.sum(w * q), x.T @ (w * q), jnp.sum(wx, axis=0),
-            wx.T @ x)
+    head = jnp.stack([f, it.astype(z.dtype), status.astype(z.dtype), edge, jnp.sum(w * q)])
+    return jnp.concatenate([z, grad, head, x.T @ (w * q), jnp.sum(wx, axis=0),
+                            (wx.T @ x).ravel()])
 
 
 def fit_logistic(x: np.ndarray, m_y: float, m_xy: np.ndarray, obs: np.ndarray,
@@ -163,13 +174,15 @@ def fit_logistic(x: np.ndarray, m_y: float, m_xy: np.ndarray, obs: np.ndarray,
     w[:n] = 1.0 / n
     mask = np.concatenate([[1.0], obs.astype(np.float64)])
     with x64():
-        out = jax.device_get(_empirical_solve(xp, w, mask, float(m_y),
-                                              np.where(obs, m_xy, 0.0), config.tol,
-                                              config.max_iter, solver=config.solver))
-    z, f, grad, it, status, edge, imy, icross, imean, isecond = out
-    res = SolveOutput(np.asarray(z), float(f), np.asarray(grad), int(it), int(status))
-    return res, float(edge), ImpliedMoments(float(imy), np.asarray(imean), np.asarray(isecond),
-                                            np.asarray(icross))
+        out = np.asarray(_empirical_solve(xp, w, mask, float(m_y), np.where(obs, m_xy, 0.0),
+                                          config.tol, config.max_iter, solver=config.solver))
+    p = k + 1
+    z, grad = out[:p], out[p:2 * p]
+    f, it, status, edge, imy = out[2 * p:2 * p + 5]
+    rest = out[2 * p + 5:]
+    res = SolveOutput(z, float(f), grad, int(it), int(status))
+    return res, float(edge), ImpliedMoments(float(imy), rest[k:2 * k], rest[2 * k:].reshape(k, k),
+                                            rest[:k])
 
 
 def _certify(prep: PreparedTable, x: np.ndarray, res: SolveOutput, edge: float,
