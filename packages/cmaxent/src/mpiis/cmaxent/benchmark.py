@@ -255,6 +255,12 @@ def angles(tables: Sequence[Any]) -> list[float]:
     return [boundary_angle(solve_causal(t).coef, solve_anticausal(t).coef) for t in tables]
 
 
+def angle_share(tables: Sequence[Any]) -> tuple[float, list[float]]:
+    """Share of tables whose causal and anticausal boundaries differ by > 1e-3 rad."""
+    a = angles(tables)
+    return float(np.mean(np.array(a) > G4_ANGLE)), a
+
+
 def infeasible_share(cases: Sequence[Callable[[], Any]]) -> tuple[float, list[str]]:
     """Share of cases whose call raises InfeasibleMomentsError; what each case did."""
     what = []
@@ -489,9 +495,8 @@ def _g4(ctx: Context) -> list[ClaimResult]:
 def _g4_angle(ctx: Context) -> list[ClaimResult]:
     p, rng = _p(ctx), ctx.rng(5)
     with timer() as t:
-        unequal = angles([i.table for i in _feasible("p1", rng, p["angle"])])
+        share, unequal = angle_share([i.table for i in _feasible("p1", rng, p["angle"])])
         equal = angles([i.table for i in _feasible("p1-equal", rng, p["g4"])])
-    share = float(np.mean(np.array(unequal) > G4_ANGLE))
     return [
         ClaimResult.measure(id="G4-angle", claim=CLAIMS["G4-angle"],
                             metric=f"share of {len(unequal)} F-P1 instances with angle > 1e-3 "
