@@ -81,11 +81,15 @@ def _gaussian_solve(packed, tol, max_iter, *, k, solver):
         hess = g[2] * (jnp.outer(a, a) + s_pad) + g[3] * (ab + ab.T) + g[4] * jnp.outer(b, b)
         return g[0] - z @ target, grad, hess
 
+    def value_ad(z):  # differentiable at v = 0 (custom JVP by the heat equation)
+        m, v, _ = parts(z)
+        return gauss_expect(-1, m, v) - z @ target
+
     z0 = jnp.zeros(k + 1)
     if solver == "newton":
         z, f, grad, it, status = newton_loop(value, derivs, z0, mask, tol, max_iter)
     else:
-        z, f, grad, it, status = lbfgs_loop(value, z0, mask, tol, max_iter)
+        z, f, grad, it, status = lbfgs_loop(value_ad, z0, mask, tol, max_iter)
     m, v, sb = parts(z)
     g = gauss_all(m, v)
     return jnp.concatenate([z, jnp.reshape(f, (1,)), grad, jnp.stack([it, status, g[1]]).astype(
