@@ -31,6 +31,7 @@ from ._errors import InfeasibleMomentsError
 from ._feasibility import (
     Feasibility,
     _gaussian,
+    box_feasible,
     empirical_feasibility,
     ensure_feasible,
     gaussian_infeasible_error,
@@ -193,14 +194,21 @@ def _certify(prep: PreparedTable, x: np.ndarray, res: SolveOutput, edge: float,
              config: CMaxEntConfig, what: str) -> Feasibility:
     """Feasibility of the empirical path, certificate first: a converged solve whose fitted
     q = sigma(X beta) stays away from {0, 1} is a strictly interior point of the LP, so
-    eps* >= min(q, 1-q) and the margin is at least min(q, 1-q) / min(m_Y, 1-m_Y). Only when
-    that bound is below ``near_infeasible`` (or the solve failed, as on separable data, where
-    ||beta|| grows while the gradient vanishes) does the exact LP decide, raise or warn."""
+    eps* >= min(q, 1-q) and the margin is at least min(q, 1-q) / min(m_Y, 1-m_Y). When that
+    bound is below ``near_infeasible``, the LP with eps fixed at that level (k + 1 rows,
+    milliseconds) can still certify margin >= near_infeasible. Only when both fail (or the
+    solve failed, as on separable data, where ||beta|| grows while the gradient vanishes)
+    does the exact LP decide, raise or warn."""
     p1 = prep.m_y
     if converged(res.status, res.z, res.grad):
         lo = edge / min(p1, 1.0 - p1)
         if lo >= config.near_infeasible:
             return Feasibility(lo, True, "certified by the converged solve (margin >= value)")
+        # a second, still cheap certificate: the LP with eps fixed at the warning level
+        if config.near_infeasible > 0 and box_feasible(
+                prep, x, config.near_infeasible * min(p1, 1.0 - p1)):
+            return Feasibility(config.near_infeasible, True,
+                               "certified by the fixed-eps LP (margin >= value)")
     exact = empirical_feasibility(prep, x)
     if not exact.feasible:
         raise InfeasibleMomentsError(
