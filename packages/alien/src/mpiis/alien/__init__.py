@@ -1,0 +1,1 @@
+"""mpiis.alien (work in progress)."""
