@@ -231,7 +231,7 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            return float(loss)
+            return float(loss.detach())
 
         return step
 
@@ -314,7 +314,7 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
                     nn.utils.clip_grad_norm_(self.parameters(), cfg.grad_clip)
                     opt.step()
                     sched.step()
-                    lv = float(loss)
+                    lv = float(loss.detach())
                     tot, cnt = tot + lv, cnt + 1
                     if callback is not None:
                         callback({"epoch": float(epoch), "step": float(s), "loss": lv,
