@@ -43,6 +43,7 @@ from ._sampler import alien_scores as alien_scores
 from ._sampler import generate_candidates as generate_candidates
 from ._sampler import rank_ascending as rank_ascending
 from ._sampler import top_k_indices as top_k_indices
+from ._sampler import unique_set_indices as unique_set_indices
 from ._train import train_art_model as train_art_model
 from ._train import train_availability_model as train_availability_model
 from ._vocab import ERAS as ERAS
@@ -92,6 +93,7 @@ __all__ = [
     "pareto_front",
     "rank_ascending",
     "top_k_indices",
+    "unique_set_indices",
     "train_art_model",
     "train_availability_model",
     "vendi_score",

@@ -136,14 +136,21 @@ class ConceptCorpus:
 
     def incidence(self, device: torch.device | str | None = None
                   ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Bool incidence matrices ``(n_artworks, V)`` and ``(n_artists, V)``."""
+        """Bool incidence matrices ``(n_artworks, V)`` and ``(n_artists, V)`` (computed once)."""
+        cached = self.__dict__.get("_incidence")
+        if cached is None:
+            cached = self._compute_incidence()
+            self.__dict__["_incidence"] = cached
+        return cached[0].to(device), cached[1].to(device)
+
+    def _compute_incidence(self) -> tuple[torch.Tensor, torch.Tensor]:
+        rows = [i for i, w in enumerate(self.artworks) for _ in w.concepts]
+        cols = [c for w in self.artworks for c in w.concepts]
         art = torch.zeros(len(self.artworks), self.vocab_size, dtype=torch.bool)
-        for i, w in enumerate(self.artworks):
-            art[i, list(w.concepts)] = True
+        art[torch.as_tensor(rows, dtype=torch.long), torch.as_tensor(cols, dtype=torch.long)] = True
         pool_i = torch.zeros(len(self.artists), self.vocab_size, dtype=torch.int32)
         pool_i.index_add_(0, torch.as_tensor(self.artist_index), art.to(torch.int32))
-        pool = pool_i > 0
-        return art.to(device), pool.to(device)
+        return art, pool_i > 0
 
     @staticmethod
     def _padded(sets: Sequence[Sequence[int]]) -> torch.Tensor:

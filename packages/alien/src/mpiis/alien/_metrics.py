@@ -35,13 +35,15 @@ def novelty_counts(sets: torch.Tensor, incidence: torch.Tensor, *, chunk: int = 
     """``min_i |S minus A_i|`` over the rows A_i of a bool incidence matrix ``(n, V)``.
     ``(b, L) -> (b,)`` LongTensor; chunked over candidates to bound memory."""
     sets = _check_sets(sets, incidence.shape[1])
-    inc = incidence.to(sets.device)
-    L = sets.shape[1]
+    inc = incidence.to(device=sets.device, dtype=torch.float32)  # (n, V)
     out = torch.empty(sets.shape[0], dtype=torch.long, device=sets.device)
     for i in range(0, sets.shape[0], chunk):
         s = sets[i: i + chunk]
-        hits = inc[:, s].sum(dim=2)  # (n, b, L) -> (n, b): |S ∩ A_i|
-        out[i: i + chunk] = L - hits.max(dim=0).values
+        onehot = torch.zeros(s.shape[0], inc.shape[1], device=sets.device)
+        onehot.scatter_(1, s, 1.0)  # (b, V); a repeated concept counts once
+        hits = onehot @ inc.T  # (b, n): |S ∩ A_i|, exact small integers in float32
+        size = onehot.sum(dim=1)
+        out[i: i + chunk] = (size - hits.max(dim=1).values).round().long()
     return out
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "generate_candidates",
     "rank_ascending",
     "top_k_indices",
+    "unique_set_indices",
 ]
 
 
@@ -101,12 +102,17 @@ def generate_candidates(art_model: ConceptLM, seed: torch.Tensor | Sequence[int]
 
 def unique_sets(seqs: torch.Tensor) -> torch.Tensor:
     """Rows of ``seqs`` whose concept sets were not seen in an earlier row, in order."""
+    return seqs[unique_set_indices(seqs)]
+
+
+def unique_set_indices(seqs: torch.Tensor) -> torch.Tensor:
+    """Indices of the rows of ``seqs`` (b, L) whose concept set is new, in increasing order."""
     keys = torch.sort(seqs, dim=1).values
     _, inverse = torch.unique(keys, dim=0, return_inverse=True)
     idx = torch.arange(seqs.shape[0], device=seqs.device)
     first = torch.full((int(inverse.max()) + 1,), seqs.shape[0], device=seqs.device,
                        dtype=torch.long).scatter_reduce(0, inverse, idx, reduce="amin")
-    return seqs[torch.sort(first).values]
+    return torch.sort(first).values
 
 
 class _Base:

@@ -29,11 +29,11 @@ from . import (
     cognitive_novelty,
     dominated_area,
     frontier_gain,
-    generate_candidates,
     pareto_front,
     top_k_indices,
     train_art_model,
     train_availability_model,
+    unique_set_indices,
     vendi_score,
 )
 
@@ -184,21 +184,33 @@ def _one_world(world_seed: int, p: _Preset, *, backend: str, control: str | None
             vendi.setdefault(key, []).append(vendi_score(cands[pick]))
 
     t0 = time.perf_counter()
+    # step 2-3, batched over all seeds of one length: N candidates per (seed, T), duplicates
+    # dropped per seed, scored under both models once and shared by the baseline and every beta
+    scored: dict[tuple[int, float], tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+    for s in sorted({len(x) for x in seeds}):
+        idx = [i for i, x in enumerate(seeds) if len(x) == s]
+        prefixes = torch.as_tensor([seeds[i] for i in idx])
+        for T in temps:
+            seqs = art.sample(prefixes, p.n_candidates, L, temperature=T, generator=gs)
+            nll_a_all = art.sequence_nll(seqs, s).cpu()
+            nll_c_all = avail.sequence_nll(seqs, s).cpu()
+            seqs = seqs.cpu()
+            for j, i in enumerate(idx):
+                rows = slice(j * p.n_candidates, (j + 1) * p.n_candidates)
+                keep_rows = unique_set_indices(seqs[rows])
+                scored[(i, T)] = (seqs[rows][keep_rows], nll_a_all[rows][keep_rows],
+                                  nll_c_all[rows][keep_rows])
     for si, seed in enumerate(seeds):
         for T in temps:
-            cands = generate_candidates(art, seed, p.n_candidates, L, temperature=T,
-                                        generator=gs).cpu()
-            s = len(seed)
-            nll_a = art.sequence_nll(cands, s).cpu()
-            nll_c = avail.sequence_nll(cands, s).cpu()
+            cands, nll_a, nll_c = scored[(si, T)]
             if control == "reverse_beta":
                 nll_c_rank = -nll_c  # broken variant: steer TOWARDS availability
             else:
                 nll_c_rank = nll_c
             if T in TEMPERATURES:
                 if control == "temperature_selects":
-                    # broken variant: the "temperature" baseline uses the alien re-ranking
-                    pick = top_k_indices(alien_scores(nll_a, nll_c, 0.5), k)
+                    # broken variant: the "temperature" baseline uses alien re-ranking (beta 0.65)
+                    pick = top_k_indices(alien_scores(nll_a, nll_c, 0.65), k)
                 else:
                     pick = torch.randperm(cands.shape[0], generator=g)[:k]
                 if control == "copy_artworks":

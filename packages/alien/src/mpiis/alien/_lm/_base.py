@@ -131,19 +131,25 @@ class SamplingMixin:
         """Ancestral sampling at temperature T: ``P_T(v | S) ∝ P(v | S)^(1/T)`` over v not in S.
 
         Args:
-            prefix: the seed concepts ``(s,)``.
+            prefix: the seed concepts ``(s,)``, or a batch of seeds ``(b, s)`` (n samples each,
+                returned seed by seed: rows ``i*n .. (i+1)*n - 1`` extend seed i).
             n: number of sequences, all drawn in one batch.
             length: final length (> s).
             temperature: T > 0.
             generator: a ``torch.Generator`` on the model's device.
 
         Returns:
-            ``(n, length)`` LongTensor starting with ``prefix``.
+            ``(n, length)`` (or ``(b * n, length)``) LongTensor starting with the prefix.
         """
-        prefix = as_prefix(prefix, self.vocab_size, self.device)
+        p2 = prefix if isinstance(prefix, torch.Tensor) else torch.as_tensor(list(prefix))
+        if p2.ndim == 2:  # a batch of prefixes of equal length: n samples each
+            rows = [as_prefix(r, self.vocab_size, self.device) for r in p2]
+            prefix = torch.stack(rows) if rows else p2.to(self.device, torch.long)
+        else:
+            prefix = as_prefix(prefix, self.vocab_size, self.device).unsqueeze(0)
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"`n` must be an int >= 1, got {n!r}")
-        s = prefix.shape[0]
+        s = prefix.shape[1]
         if isinstance(length, bool) or not isinstance(length, int) or length <= s:
             raise ValueError(f"`length` must be an int > len(prefix) = {s}, got {length!r}")
         if length > self.vocab_size:
@@ -151,11 +157,13 @@ class SamplingMixin:
         if self.max_len is not None and length > self.max_len:
             raise ValueError(f"`length` must be <= max_len = {self.max_len}, got {length}")
         temperature = check_temperature(temperature)
-        seqs = prefix.unsqueeze(0).expand(n, s).contiguous()
+        seqs = prefix.repeat_interleave(n, dim=0)  # (b * n, s)
         for _ in range(s, length):
             lp = self.next_log_probs(seqs)
-            probs = torch.softmax(lp / temperature, dim=-1)
-            nxt = torch.multinomial(probs, 1, generator=generator)
+            # Gumbel-max: argmax(log P / T + G) is a draw from P_T ∝ P^(1/T) (-inf stays -inf)
+            u = torch.rand(lp.shape, generator=generator, device=lp.device)
+            gumbel = -torch.log(-torch.log(u.clamp_min(1e-20)))
+            nxt = torch.argmax(lp / temperature + gumbel, dim=-1, keepdim=True)
             seqs = torch.cat([seqs, nxt], dim=1)
         return seqs
 

@@ -308,7 +308,7 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
                                            targets.reshape(-1), ignore_index=-100)
                     if not torch.isfinite(loss):
                         raise FloatingPointError(
-                            f"training diverged: loss {float(loss)} at epoch {epoch}, step {s}")
+                            f"training diverged: loss {float(loss.detach())} at epoch {epoch}, step {s}")
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     nn.utils.clip_grad_norm_(self.parameters(), cfg.grad_clip)
