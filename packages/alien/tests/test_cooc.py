@@ -75,6 +75,10 @@ def test_sequence_nll_is_the_sum_of_next_log_probs(tiny_models, gen):
     for t in range(1, 4):
         manual -= art.next_log_probs(seqs[:, :t]).gather(1, seqs[:, t:t + 1]).squeeze(1)
     torch.testing.assert_close(nll, manual)
+    generic = SamplingMixin.sequence_nll(art, seqs, 1)
+    torch.testing.assert_close(nll, generic)
+    torch.testing.assert_close(art.sequence_nll(seqs, 0), SamplingMixin.sequence_nll(art, seqs, 0))
+    torch.testing.assert_close(art.sequence_nll(seqs, 3), SamplingMixin.sequence_nll(art, seqs, 3))
     with pytest.raises(ValueError, match="non-finite NLL"):
         art.sequence_nll(torch.tensor([[2, 3, 3, 4]]), 1)
     with pytest.raises(ValueError, match="start"):

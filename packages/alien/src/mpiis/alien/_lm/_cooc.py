@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._base import SamplingMixin, check_fit_sets, masked_log_softmax
+from ._base import SamplingMixin, _check_finite_nll, check_fit_sets, masked_log_softmax
 
 __all__ = ["CooccurrenceConceptLM"]
 
@@ -89,6 +89,28 @@ class CooccurrenceConceptLM(SamplingMixin, nn.Module):
         if prefixes.shape[1]:
             logits = logits + self.log_cond[prefixes].sum(dim=1)  # (b, s, V) -> (b, V)
         return masked_log_softmax(logits, prefixes)
+
+    def sequence_nll(self, seqs: torch.Tensor, start: int) -> torch.Tensor:
+        """Incremental scoring: the logits of position t are ``log pi + sum_{i<t} log_cond[x_i]``,
+        a running sum updated by one row gather per position (same value as the generic loop).
+        ``(b, L) -> (b,)``."""
+        self._require_fitted()
+        seqs = self._check_seqs(seqs)
+        b, L = seqs.shape
+        if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start < L:
+            raise ValueError(f"`start` must be an int in [0, {L}), got {start!r}")
+        logits = self.log_prior.expand(b, -1)
+        seen = torch.zeros(b, self.vocab_size, dtype=torch.bool, device=seqs.device)
+        nll = torch.zeros(b, device=seqs.device)
+        for t in range(L):
+            if t >= start:
+                lp = torch.log_softmax(logits.masked_fill(seen, float("-inf")), dim=-1)
+                nll = nll - lp.gather(1, seqs[:, t: t + 1]).squeeze(1)
+            if t < L - 1:
+                logits = logits + self.log_cond[seqs[:, t]]
+                seen = seen.scatter(1, seqs[:, t: t + 1], True)
+        _check_finite_nll(nll)
+        return nll
 
     def save(self, path: str | Path) -> None:
         """Write the tables as ``.npz`` (exact float32 round trip)."""
