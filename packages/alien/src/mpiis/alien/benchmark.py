@@ -344,9 +344,6 @@ def _fmt_key(k: tuple) -> str:
 suite = Suite(
     "alien",
     options=[
-        Option("threads", type=int, default=BENCH_THREADS,
-               help="torch intra-op threads for the run (small models on a CPU)",
-               env="MPIIS_ALIEN_THREADS"),
         Option("device", type=str, default=None,
                help="device of the transformer back end (default: cuda when available)"),
         Option("worlds", type=str, default=None,
@@ -359,13 +356,8 @@ suite = Suite(
     ],
     description="Alien recombination in a synthetic art world with known coherence and "
                 "availability.",
+    torch_threads=BENCH_THREADS,  # small models on a shared CPU; recorded in the run
 )
-
-
-def _threads(ctx: Context) -> None:
-    n = int(ctx.options["threads"])
-    if n > 0 and torch.get_num_threads() != n:
-        torch.set_num_threads(n)
 
 
 def _preset(ctx: Context) -> _Preset:
@@ -382,7 +374,6 @@ def _preset(ctx: Context) -> _Preset:
 
 
 def _cooc(ctx: Context) -> Conditions:
-    _threads(ctx)
     return ctx.shared("cooc", lambda: run_conditions(_preset(ctx),
                                                      control=ctx.options.get("control")))
 
@@ -560,7 +551,6 @@ def _a9(ctx: Context) -> list[ClaimResult]:
 @suite.claim("A10", "Transformer back end: alien re-ranking beats temperature (A1, A2, A3).",
              gate=False, presets=("smoke", "full"))
 def _a10(ctx: Context) -> list[ClaimResult]:
-    _threads(ctx)
     p = PRESETS[ctx.preset]
     if p.transformer is None or not p.transformer_worlds:
         ctx.skip("no transformer configuration at this preset")
@@ -639,7 +629,6 @@ def _d1(ctx: Context) -> list[ClaimResult]:
 @suite.claim("P1", "Co-occurrence back end: NLL of 10^4 candidates under both models in "
              "< 0.5 s.", gate=False)
 def _p1(ctx: Context) -> list[ClaimResult]:
-    _threads(ctx)
     p = PRESETS[ctx.preset]
     world = SyntheticArtWorld(dataclasses.replace(p.world, seed=0))
     art = train_art_model(world.corpus, "cooccurrence")
@@ -677,7 +666,6 @@ def _p1(ctx: Context) -> list[ClaimResult]:
 @suite.claim("P2", "Transformer: one training step (batch 256, length 7) in < 0.1 s on a "
              "2-core CPU.", gate=False, presets=("quick", "full"))
 def _p2(ctx: Context) -> ClaimResult:
-    _threads(ctx)
     V = WorldConfig().vocab_size
     model = TinyConceptTransformer(V)
     g = torch.Generator().manual_seed(0)
