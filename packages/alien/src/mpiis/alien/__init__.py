@@ -25,6 +25,7 @@ from ._corpus import LoadReport as LoadReport
 from ._lm._base import ConceptLM as ConceptLM
 from ._lm._base import SamplingMixin as SamplingMixin
 from ._lm._cooc import CooccurrenceConceptLM as CooccurrenceConceptLM
+from ._lm._hf import HFCausalConceptLM as HFCausalConceptLM
 from ._lm._transformer import TinyConceptTransformer as TinyConceptTransformer
 from ._lm._transformer import TransformerConfig as TransformerConfig
 from ._metrics import artwork_novelty as artwork_novelty
@@ -71,6 +72,7 @@ __all__ = [
     "ConceptCorpus",
     "ConceptLM",
     "CooccurrenceConceptLM",
+    "HFCausalConceptLM",
     "LoadReport",
     "PlausibilitySampler",
     "RandomFillSampler",

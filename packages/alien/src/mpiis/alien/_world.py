@@ -258,6 +258,7 @@ class SyntheticArtWorld:
     def normalised_coherence(self, sets: torch.Tensor, *, floor: float, ceil: float
                              ) -> torch.Tensor:
         """``(coherence - floor) / (ceil - floor)`` per set (may exceed 1)."""
+        floor, ceil = float(floor), float(ceil)
         if not (np.isfinite(floor) and np.isfinite(ceil)) or ceil <= floor:
             raise ValueError(f"`ceil` ({ceil}) must be finite and > `floor` ({floor})")
         return (self.coherence(sets) - floor) / (ceil - floor)
