@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from mpiis.alien import CooccurrenceConceptLM, ConceptLM, SamplingMixin
+from mpiis.alien import ConceptLM, CooccurrenceConceptLM, SamplingMixin
 from mpiis.shared.testing import check_deterministic, check_save_load
 
 

@@ -65,7 +65,7 @@ def test_csv_missing_columns_are_listed(tmp_path):
 
 
 def test_missing_file_and_no_usable_rows(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope.csv"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
         ConceptCorpus.from_csv(tmp_path / "nope.csv")
     path = tmp_path / "bad.csv"
     path.write_text("artwork,artist,concepts\n1,a,\n2,b,x\n")

@@ -22,6 +22,10 @@ from ._corpus import Artist as Artist
 from ._corpus import Artwork as Artwork
 from ._corpus import ConceptCorpus as ConceptCorpus
 from ._corpus import LoadReport as LoadReport
+from ._embed import MiniLMEncoder as MiniLMEncoder
+from ._embed import TextEncoder as TextEncoder
+from ._embed import embedding_novelty as embedding_novelty
+from ._embed import semantic_coherence as semantic_coherence
 from ._lm._base import ConceptLM as ConceptLM
 from ._lm._base import SamplingMixin as SamplingMixin
 from ._lm._cooc import CooccurrenceConceptLM as CooccurrenceConceptLM
@@ -35,6 +39,9 @@ from ._metrics import frontier_gain as frontier_gain
 from ._metrics import novelty_counts as novelty_counts
 from ._metrics import pareto_front as pareto_front
 from ._metrics import vendi_score as vendi_score
+from ._render import DiffusersRenderer as DiffusersRenderer
+from ._render import build_prompt as build_prompt
+from ._render import render_concept_map as render_concept_map
 from ._sampler import AlienSampler as AlienSampler
 from ._sampler import Combination as Combination
 from ._sampler import PlausibilitySampler as PlausibilitySampler
@@ -72,13 +79,16 @@ __all__ = [
     "ConceptCorpus",
     "ConceptLM",
     "CooccurrenceConceptLM",
+    "DiffusersRenderer",
     "HFCausalConceptLM",
     "LoadReport",
+    "MiniLMEncoder",
     "PlausibilitySampler",
     "RandomFillSampler",
     "SamplingMixin",
     "SyntheticArtWorld",
     "TemperatureSampler",
+    "TextEncoder",
     "TinyConceptTransformer",
     "TransformerConfig",
     "Vocabulary",
@@ -86,17 +96,21 @@ __all__ = [
     "__version__",
     "alien_scores",
     "artwork_novelty",
+    "build_prompt",
     "cognitive_novelty",
     "dominated_area",
+    "embedding_novelty",
     "frontier_gain",
     "generate_candidates",
     "load_vocabulary",
     "novelty_counts",
     "pareto_front",
     "rank_ascending",
+    "render_concept_map",
+    "semantic_coherence",
     "top_k_indices",
-    "unique_set_indices",
     "train_art_model",
     "train_availability_model",
+    "unique_set_indices",
     "vendi_score",
 ]

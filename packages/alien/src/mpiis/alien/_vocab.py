@@ -7,7 +7,7 @@ import csv
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["THEMES", "ERAS", "REGIONS", "Vocabulary", "load_vocabulary"]
+__all__ = ["ERAS", "REGIONS", "THEMES", "Vocabulary", "load_vocabulary"]
 
 #: Themes in ring order (neighbours are related), as in the brief.
 THEMES: tuple[str, ...] = (

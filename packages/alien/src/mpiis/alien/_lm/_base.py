@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from .._corpus import PAD
+from mpiis.alien._corpus import PAD
 
 __all__ = ["ConceptLM", "SamplingMixin", "as_prefix", "check_fit_sets"]
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import torch
 
-from .._corpus import PAD
+from mpiis.alien._corpus import PAD
+
 from ._base import SamplingMixin, check_fit_sets, masked_log_softmax
 
 __all__ = ["HFCausalConceptLM"]
@@ -93,7 +94,7 @@ class HFCausalConceptLM(SamplingMixin):
         for i, c in enumerate(self.vocab):
             a = tok(c, add_special_tokens=False)["input_ids"]
             b = tok(", " + c, add_special_tokens=False)["input_ids"]
-            if not a or len(b) <= 1 and not c.strip():
+            if not a or (len(b) <= 1 and not c.strip()):
                 raise ValueError(f"concept {i} ({c!r}) tokenises to zero tokens")
             self.first_ids.append(list(a))
             self.next_ids.append(list(b))

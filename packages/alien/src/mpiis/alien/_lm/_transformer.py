@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mpiis.alien._corpus import PAD
 from mpiis.shared.progress import progress
 
-from .._corpus import PAD
 from ._base import SamplingMixin, _check_finite_nll, check_fit_sets
 
 __all__ = ["TinyConceptTransformer", "TransformerConfig"]
@@ -143,7 +143,7 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
     # ------------------------------------------------------------------ forward
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` token ids -> ``(B, T, V)`` masked logits (prefix concepts -inf)."""
-        B, T = tokens.shape
+        T = tokens.shape[1]
         if T > self.max_len:
             raise ValueError(f"input length {T} exceeds max_len = {self.max_len}")
         pos = torch.arange(T, device=tokens.device)
@@ -307,8 +307,9 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
                     loss = F.cross_entropy(logits.reshape(-1, self.vocab_size),
                                            targets.reshape(-1), ignore_index=-100)
                     if not torch.isfinite(loss):
-                        raise FloatingPointError(
-                            f"training diverged: loss {float(loss.detach())} at epoch {epoch}, step {s}")
+                        raise FloatingPointError(f"training diverged: loss "
+                                                 f"{float(loss.detach())} at epoch {epoch}, "
+                                                 f"step {s}")
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     nn.utils.clip_grad_norm_(self.parameters(), cfg.grad_clip)
