@@ -19,6 +19,7 @@ from torch import nn
 
 from mpiis.alien._corpus import PAD
 from mpiis.shared.progress import progress
+from mpiis.shared.torch import DistInfo
 
 from ._base import SamplingMixin, _check_finite_nll, check_fit_sets
 
@@ -209,20 +210,15 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
         return nll
 
     # ------------------------------------------------------------------ training
-    def _optimizer(self) -> tuple[torch.optim.Optimizer, list]:
-        decay = [p for p in self.parameters() if p.ndim >= 2]
-        no_decay = [p for p in self.parameters() if p.ndim < 2]
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": self.config.weight_decay},
-                                 {"params": no_decay, "weight_decay": 0.0}],
-                                lr=self.config.lr)
-        return opt, decay
-
     def training_step_fn(self, seqs: torch.Tensor, *, generator: torch.Generator | None = None
                          ) -> Callable[[], float]:
         """A closure running one AdamW step on ``seqs`` (for timing; see benchmark P2)."""
         if not self.fitted:
             self._init_weights(generator)
-        opt, _ = self._optimizer()
+        from mpiis.shared.torch import weight_decay_groups
+
+        opt = torch.optim.AdamW(weight_decay_groups(self, self.config.weight_decay),
+                                lr=self.config.lr)
         seqs = seqs.to(self.device)
         self.train()
 
@@ -238,9 +234,10 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
     def fit(self, sets_or_sequences: Any, *, generator: torch.Generator | None = None,
             callback: Callable[[dict[str, float]], None] | None = None,
             checkpoint: str | Path | None = None, resume: bool = False,
-            shard: tuple[Any, Any] | None = None) -> TinyConceptTransformer:
-        """Train from scratch: AdamW, one-cycle schedule, cross-entropy on every position after
-        BOS (PAD ignored); keeps the weights of the epoch with the lowest mean loss.
+            dist: DistInfo | None = None) -> TinyConceptTransformer:
+        """Train from scratch: AdamW (decay on weight matrices), one-cycle schedule,
+        cross-entropy on every position after BOS (PAD ignored); keeps the weights of the epoch
+        with the lowest mean loss.
 
         Args:
             sets_or_sequences: ``(n, L)`` LongTensor of concept sequences (PAD = -1) or a list
@@ -248,16 +245,28 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
             generator: a CPU ``torch.Generator`` for the initialisation, shuffling and dropout
                 (dropout runs on a forked RNG seeded from it; the global RNG is left as it was).
             callback: called after every step with ``{"epoch", "step", "loss", "lr"}``.
-            checkpoint: a file written after every epoch (model, optimiser, schedule, best).
+            checkpoint: a file written (atomically) after every epoch: model, optimiser,
+                schedule, generator, best weights and loss history.
             resume: continue from ``checkpoint`` when it exists.
-            shard: ``(DistInfo, wrapped_model)`` for distributed training (see
-                :func:`mpiis.alien.fit_distributed`); each rank then steps on its shard of every
-                global batch.
+            dist: a :class:`mpiis.shared.torch.DistInfo` from ``init_distributed()`` under
+                ``torchrun``: the model is wrapped in DistributedDataParallel and a
+                DistributedSampler gives each rank its share of every global batch of
+                ``batch_size`` (which must be divisible by the world size), so the result
+                matches one process on the same global batch. Give every rank the same
+                generator seed.
 
         Raises:
             ValueError: a row with a repeated concept, fewer than 2 concepts, or too long.
             FloatingPointError: a non-finite loss (naming the epoch and step).
         """
+        from mpiis.shared.torch import (
+            distributed_sampler,
+            load_checkpoint,
+            save_checkpoint,
+            weight_decay_groups,
+            wrap_ddp,
+        )
+
         rows = check_fit_sets(sets_or_sequences, self.vocab_size)
         width = max(len(r) for r in rows)
         if width > self.max_len:
@@ -267,42 +276,50 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
         for i, r in enumerate(rows):
             data[i, : len(r)] = torch.as_tensor(r)
         cfg = self.config
+        world = dist.world_size if dist is not None and dist.enabled else 1
+        if cfg.batch_size % world:
+            raise ValueError(f"`batch_size` ({cfg.batch_size}) must be divisible by the world "
+                             f"size ({world})")
+        local_bs = cfg.batch_size // world
         gen = generator if generator is not None else torch.Generator().manual_seed(
             int(torch.randint(0, 2**31 - 1, (1,))))
         dev = self.device
         n = data.shape[0]
         steps_per_epoch = math.ceil(n / cfg.batch_size)
         total = steps_per_epoch * cfg.epochs
-        rng_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
+        rng_seed, shuffle_seed = (int(x) for x in torch.randint(0, 2**31 - 1, (2,),
+                                                                  generator=gen))
+        sampler = distributed_sampler(range(n), dist, shuffle=True, seed=shuffle_seed) \
+            if world > 1 else None
         devices = [dev.index or 0] if dev.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.random.manual_seed(rng_seed)  # forked: dropout only, restored on exit
             self._init_weights(gen)
-            opt, _ = self._optimizer()
+            opt = torch.optim.AdamW(weight_decay_groups(self, cfg.weight_decay), lr=cfg.lr)
             sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total)
             start_epoch, best, best_state = 0, math.inf, None
             self.history = []
             if checkpoint is not None and resume and Path(checkpoint).exists():
-                state = torch.load(checkpoint, map_location=dev, weights_only=True)
-                self.load_state_dict(state["model"])
-                opt.load_state_dict(state["optimizer"])
-                sched.load_state_dict(state["scheduler"])
-                start_epoch, best = int(state["epoch"]) + 1, float(state["best"])
-                best_state = state["best_model"]
-                self.history = [float(x) for x in state["history"]]
-                gen.set_state(state["generator"])
-            step_model = shard[1] if shard is not None else self
-            rank, world = (shard[0].rank, shard[0].world_size) if shard is not None else (0, 1)
+                st = load_checkpoint(checkpoint, model=self, optimizer=opt, scheduler=sched,
+                                     generator=gen)
+                start_epoch = st["step"] + 1
+                best, best_state = float(st["extra"]["best"]), st["extra"]["best_model"]
+                self.history = [float(x) for x in st["extra"]["history"]]
+            step_model = wrap_ddp(self, dist) if world > 1 else self
             self.train()
             for epoch in progress(range(start_epoch, cfg.epochs), desc="concept transformer"):
-                perm = torch.randperm(n, generator=gen)
+                if sampler is not None:
+                    sampler.set_epoch(epoch)
+                    order = torch.as_tensor(list(sampler))
+                else:  # the same permutation a DistributedSampler draws for this epoch
+                    order = torch.randperm(n, generator=torch.Generator().manual_seed(
+                        shuffle_seed + epoch))
                 tot, cnt = 0.0, 0
                 for s in range(steps_per_epoch):
-                    idx = perm[s * cfg.batch_size: (s + 1) * cfg.batch_size]
-                    if world > 1:
-                        idx = idx[rank::world]
-                    batch = data[idx].to(dev)
-                    inputs, targets = self._inputs(batch)
+                    idx = order[s * local_bs: (s + 1) * local_bs]
+                    if len(idx) == 0:
+                        break
+                    inputs, targets = self._inputs(data[idx].to(dev))
                     logits = step_model(inputs)
                     loss = F.cross_entropy(logits.reshape(-1, self.vocab_size),
                                            targets.reshape(-1), ignore_index=-100)
@@ -321,16 +338,18 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
                         callback({"epoch": float(epoch), "step": float(s), "loss": lv,
                                   "lr": float(sched.get_last_lr()[0])})
                 mean = tot / max(cnt, 1)
+                if world > 1:  # the epoch's loss over all ranks, so every rank keeps the same best
+                    from mpiis.shared.torch import all_reduce_mean
+
+                    mean = float(all_reduce_mean(torch.tensor(mean, device=dev), dist))
                 self.history.append(mean)
                 if mean < best:
                     best, best_state = mean, copy.deepcopy(self.state_dict())
-                if checkpoint is not None and rank == 0:
-                    tmp = Path(str(checkpoint) + ".tmp")
-                    torch.save({"model": self.state_dict(), "optimizer": opt.state_dict(),
-                                "scheduler": sched.state_dict(), "epoch": epoch, "best": best,
-                                "best_model": best_state, "history": self.history,
-                                "generator": gen.get_state()}, tmp)
-                    tmp.replace(checkpoint)
+                if checkpoint is not None and (dist is None or dist.is_main):
+                    save_checkpoint(checkpoint, model=self, optimizer=opt, scheduler=sched,
+                                    step=epoch, generator=gen,
+                                    extra={"best": best, "best_model": best_state,
+                                           "history": self.history})
             if best_state is not None:
                 self.load_state_dict(best_state)
         self._fitted.fill_(True)
@@ -343,7 +362,8 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
         self._require_fitted()
         torch.save({"state_dict": {k: v.detach().cpu() for k, v in self.state_dict().items()},
                     "config": json.dumps(dataclasses.asdict(self.config)),
-                    "vocab_size": self.vocab_size}, path)
+                    "vocab_size": self.vocab_size,
+                    "history": [float(x) for x in self.history]}, path)
 
     @classmethod
     def load(cls, path: str | Path, *, map_location: Any = None) -> TinyConceptTransformer:
@@ -353,5 +373,6 @@ class TinyConceptTransformer(SamplingMixin, nn.Module):
         state = torch.load(path, map_location="cpu", weights_only=True)
         model = cls(int(state["vocab_size"]), TransformerConfig(**json.loads(state["config"])))
         model.load_state_dict(state["state_dict"])
+        model.history = [float(x) for x in state.get("history", [])]
         model.eval()
         return model.to(map_location) if map_location is not None else model
