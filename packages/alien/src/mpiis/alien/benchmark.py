@@ -26,10 +26,12 @@ from . import (
     WorldConfig,
     alien_scores,
     artwork_novelty,
+    build_prompt,
     cognitive_novelty,
     dominated_area,
     frontier_gain,
     pareto_front,
+    render_concept_map,
     top_k_indices,
     train_art_model,
     train_availability_model,
@@ -501,6 +503,8 @@ def _a6(ctx: Context) -> list[ClaimResult]:
              gate=False)
 def _a7(ctx: Context) -> ClaimResult:
     v = _vals(ctx)
+    ctx.figure("examples", lambda path: _write_examples(_cooc(ctx), path,
+                                                        PRESETS[ctx.preset].world))
     found = v["a7"]
     best = max(found, key=lambda kv: kv[1][0] + kv[1][1]) if found else None
     return ClaimResult.measure(
@@ -686,6 +690,25 @@ def _p2(ctx: Context) -> ClaimResult:
 
 
 # ============================================================================== figures
+def _write_examples(cond: Conditions, folder, world_config: WorldConfig) -> None:
+    """Concept maps and prompts of the best alien setting (T 2.0, beta 0.5) and a temperature
+    combination (T 2.0) for the first eight seeds of world 0."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    world = SyntheticArtWorld(dataclasses.replace(world_config, seed=0))
+    lines = []
+    for i, e in enumerate(ex for ex in cond.examples if ex["world"] == 0
+                          and ex["beta"] in (0.5, None) and ex["T"] == 2.0):
+        kind = "alien_T2.0_b0.5" if e["beta"] == 0.5 else "temperature_T2.0"
+        ids = [world.labels.index(x) for x in e["labels"]]
+        name = f"{i:02d}_{kind}.png"
+        render_concept_map(ids, folder / name, world=world)
+        lines.append(f"{name}\t{build_prompt(e['labels'])}")
+    (folder / "prompts.tsv").write_text("\n".join(lines) + "\n")
+
+
 def _plot_frontier(cond: Conditions, path, title: str) -> None:
     import matplotlib.pyplot as plt
 
