@@ -16,8 +16,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mpiis.alien import AlienSampler, SyntheticArtWorld, WorldConfig, train_art_model, \
-    train_availability_model, vendi_score
+from mpiis.alien import (
+    AlienSampler,
+    SyntheticArtWorld,
+    WorldConfig,
+    train_art_model,
+    train_availability_model,
+    vendi_score,
+)
 
 
 def jaccard(sets: np.ndarray) -> np.ndarray:
