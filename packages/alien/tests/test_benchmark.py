@@ -68,7 +68,8 @@ def test_A4_negative_control():
 
 def test_A5_negative_control():
     # the score steering towards availability: Spearman -1 at every temperature
-    assert len(_fails("A5", "reverse_beta")) == 3
+    failed = _fails("A5", "reverse_beta")
+    assert failed and failed[0].value == pytest.approx(-1.0)
 
 
 def test_A6_negative_control():
@@ -85,9 +86,9 @@ def test_smoke_preset_computes_every_claim(tmp_path):
     run = benchmark.suite.execute("smoke", out_dir=tmp_path)
     by_id = {r.id: r for r in run.results}
     assert not [r.id for r in run.results if r.error], [r.error for r in run.results if r.error]
-    for cid in ("A1", "A2", "A3", "A4", "A6", "A7", "A8.coherence", "A9.u", "A10.gain",
+    for cid in ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "D1",
                 "D1.temperature_T2", "P1"):
         assert by_id[cid].value is not None and not math.isnan(by_id[cid].value), cid
     assert by_id["A12"].skipped and by_id["A6.recall"].value == 1.0
-    assert {"A5.T1.0", "A5.T1.5", "A5.T2.0"} <= set(by_id)
-    assert sum(r.gate for r in run.results) >= 8
+    assert set(benchmark.suite.claims) <= set(by_id)  # every declared claim is recorded
+    assert sum(r.gate for r in run.results) >= 6
