@@ -66,3 +66,17 @@ def test_vendi_score_against_numpy_reference(gen):
     assert vendi_score(sets) == pytest.approx(want, rel=1e-9)
     assert vendi_score(torch.tensor([[0, 1], [0, 1]])) == pytest.approx(1.0)
     assert vendi_score(torch.tensor([[0, 1], [2, 3]])) == pytest.approx(2.0)
+
+
+def test_common_checks_refuse_nonfinite_points_and_nlls():
+    from mpiis.alien import alien_scores
+    from mpiis.shared.testing import check_refuses_bad_input, check_refuses_nonfinite
+
+    pts = torch.tensor([[0.2, 0.9], [0.5, 0.5]], dtype=torch.float64)
+    check_refuses_nonfinite(dominated_area, pts, match="points")
+    check_refuses_nonfinite(lambda p: frontier_gain(p, pts), pts, match="points")
+    nll = torch.tensor([1.0, 2.0, 3.0])
+    check_refuses_nonfinite(lambda x: alien_scores(x, nll, 0.5), nll, match="nll_art")
+    check_refuses_nonfinite(lambda x: alien_scores(nll, x, 0.5), nll, match="nll_cog")
+    check_refuses_bad_input(dominated_area, {"1-D": [0.1, 0.2], "3 columns": [[0.1, 0.2, 0.3]]},
+                            match="points")
