@@ -4,6 +4,7 @@ that runs a deliberately broken variant through the SAME claim functions and fai
 The controls run at a reduced quick configuration (world 0, 12 seeds, N = 64) at which the
 unbroken method passes every GATE (checked here too)."""
 
+import dataclasses
 import math
 
 import pytest
@@ -92,3 +93,20 @@ def test_smoke_preset_computes_every_claim(tmp_path):
     assert by_id["A12"].skipped and by_id["A6.recall"].value == 1.0
     assert set(benchmark.suite.claims) <= set(by_id)  # every declared claim is recorded
     assert sum(r.gate for r in run.results) >= 6
+
+
+def test_gpu_scale_claim_logic_on_a_tiny_stand_in(monkeypatch):
+    """G1 runs only on CUDA; its code path is exercised here on the CPU at tiny scale."""
+    from mpiis.alien import TransformerConfig, WorldConfig
+
+    monkeypatch.setattr(benchmark, "_has_cuda", lambda: True)
+    monkeypatch.setattr(benchmark, "GPU_WORLD", WorldConfig.tiny())
+    monkeypatch.setattr(benchmark, "GPU_TRANSFORMER", TransformerConfig.tiny())
+    monkeypatch.setattr(benchmark, "GPU_SEEDS", 4)
+    monkeypatch.setitem(benchmark.PRESETS, "full", dataclasses.replace(
+        benchmark.PRESETS["full"], n_permutations=2, n_per_artist=20))
+    monkeypatch.setattr(benchmark, "GPU_CANDIDATES", 16)
+    opts = benchmark.suite.resolve_options({"device": "cpu"}, environ={})
+    res = benchmark._g1(Context("full", 0, None, opts))
+    assert [r.id for r in res] == ["G1", "G1.gain"]
+    assert res[0].value > 0 and res[0].details["cpu_seq_per_s"] > 0
