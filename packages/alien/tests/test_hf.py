@@ -90,3 +90,27 @@ def test_missing_path_and_empty_concepts(tmp_path, tiny_world):
     _make_model(path, list(tiny_world.labels))
     with pytest.raises(ValueError, match="tokenises to zero tokens"):
         HFCausalConceptLM(path, ["ship", " "])
+
+
+def test_benchmark_hf_back_end_on_the_tiny_model(tmp_path, monkeypatch, tiny_world):
+    import dataclasses
+
+    from mpiis.alien import benchmark
+    from mpiis.shared.bench import Context
+
+    path = tmp_path / "gpt2"
+    _make_model(path, list(tiny_world.labels))
+    monkeypatch.setitem(benchmark.PRESETS, "full", dataclasses.replace(
+        benchmark.PRESETS["smoke"], transformer=None))
+    monkeypatch.setattr(benchmark, "HF_SEEDS", 2)
+    monkeypatch.setattr(benchmark, "HF_CANDIDATES", 6)
+    monkeypatch.setattr(benchmark, "HF_PER_ARTIST", 3)
+    opts = benchmark.suite.resolve_options({"hf_path": str(path)}, environ={})
+    res = benchmark._a10_hf(Context("full", 0, None, opts))
+    assert [r.id for r in res] == ["A10.hf", "A10.hf.area"]
+    assert res[0].value is not None and res[0].details["fit_s"] > 0
+    from mpiis.shared.bench import ClaimSkipped
+
+    with pytest.raises(ClaimSkipped, match="hf_path"):
+        benchmark._a10_hf(Context("full", 0, None,
+                                  benchmark.suite.resolve_options({}, environ={})))

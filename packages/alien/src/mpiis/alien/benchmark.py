@@ -74,6 +74,8 @@ class _Preset:
     n_per_artist: int = 250  # availability subsets per artist (transformer)
     speed_candidates: int = 10_000  # candidates in the scoring-speed claim
     device: str | None = None  # device of the transformer back end (None: CPU)
+    hf_path: str | None = None  # a local causal LM for the HF back end (fine-tuned here)
+    hf_epochs: int = 1  # fine-tuning epochs of the HF back end
 
 
 PRESETS: dict[str, _Preset] = {
@@ -143,6 +145,20 @@ def _fit_models(world: SyntheticArtWorld, backend: str, p: _Preset, control: str
         else:
             avail = train_availability_model(corpus, "cooccurrence")
         return art, avail
+    if backend == "hf":
+        from . import HFCausalConceptLM
+
+        rec_a, rec_q = [], []
+        art = HFCausalConceptLM(p.hf_path, world.labels, device=p.device).fit(
+            corpus.art_sequences(p.n_permutations, generator=generator), generator=generator,
+            epochs=p.hf_epochs, callback=lambda d: rec_a.append(d["loss"]))
+        avail = HFCausalConceptLM(p.hf_path, world.labels, device=p.device).fit(
+            corpus.availability_sequences(p.n_per_artist, world.config.set_size,
+                                          generator=generator),
+            generator=generator, epochs=p.hf_epochs, callback=lambda d: rec_q.append(d["loss"]))
+        if losses is not None:
+            losses["art"], losses["availability"] = rec_a, rec_q
+        return art, avail
     cfg = p.transformer
     assert cfg is not None
     rec_a: list[float] = []
@@ -168,7 +184,8 @@ def _one_world(world_seed: int, p: _Preset, *, backend: str, control: str | None
     t0 = time.perf_counter()
     art, avail = _fit_models(world, backend, p, control, g, losses)
     t_fit = time.perf_counter() - t0
-    dev = torch.device(p.device or "cpu") if backend == "transformer" else torch.device("cpu")
+    dev = torch.device(p.device or "cpu") if backend in ("transformer", "hf") \
+        else torch.device("cpu")
     gs = g if dev.type == "cpu" else torch.Generator(device=dev).manual_seed(20_000 + world_seed)
     L = min(LENGTH, world.config.set_size + 2)
     seeds = world.seeds(p.n_seeds, generator=np.random.default_rng(world_seed))
@@ -352,6 +369,9 @@ suite = Suite(
                help="comma-separated world seeds overriding the preset's (e.g. 0,1)"),
         Option("n_seeds", type=int, default=None, help="experiment seeds per world (override)"),
         Option("n_candidates", type=int, default=None, help="candidates N (override)"),
+        Option("hf_path", type=str, default=None,
+               help="a local causal LM folder: the full preset adds the HF back end (A10.hf)",
+               env="MPIIS_ALIEN_HF_PATH"),
         Option("control", type=str, default=None,
                help="run a deliberately broken variant (negative controls): "
                     + ", ".join(CONTROLS)),
@@ -591,6 +611,35 @@ def _a10(ctx: Context) -> list[ClaimResult]:
 
 def _has_cuda() -> bool:
     return torch.cuda.is_available()
+
+
+#: Experiment size of the HF back end (each score is V forward passes of the causal LM).
+HF_SEEDS, HF_CANDIDATES, HF_PERMUTATIONS, HF_PER_ARTIST = 10, 32, 2, 20
+
+
+@suite.claim("A10.hf", "HF causal-LM back end (fine-tuned locally): alien re-ranking beats "
+             "temperature (A1, A2, A3).", gate=False, presets=("full",))
+def _a10_hf(ctx: Context) -> list[ClaimResult]:
+    path = ctx.options.get("hf_path")
+    if not path:
+        ctx.skip("no --set hf_path=PATH (or MPIIS_ALIEN_HF_PATH) given")
+    dev = ctx.options.get("device") or ("cuda" if torch.cuda.is_available() else None)
+    p = dataclasses.replace(PRESETS[ctx.preset], worlds=(0,), n_seeds=HF_SEEDS,
+                            n_candidates=HF_CANDIDATES, n_permutations=HF_PERMUTATIONS,
+                            n_per_artist=HF_PER_ARTIST, hf_path=str(path), device=dev)
+    losses: dict[str, list[float]] = {}
+    cond = run_conditions(p, backend="hf", losses=losses)
+    v = claim_values(cond.points, cond.stats)
+    common = {"path": str(path), "n_seeds": HF_SEEDS, "n_candidates": HF_CANDIDATES,
+              "fit_s": cond.timings["fit_s"], "sample_s": cond.timings["sample_s"]}
+    return [
+        ClaimResult.measure(id="A10.hf", claim=suite.claims["A10.hf"],
+                            metric="A1's gain with the HF back end (world 0)", value=v["gain"],
+                            paper="expected as the other back ends: >= 0.30", details=common),
+        ClaimResult.measure(id="A10.hf.area", claim=suite.claims["A10.hf"],
+                            metric="A2's area difference with the HF back end",
+                            value=v["area_diff"], paper="expected >= 0.25"),
+    ]
 
 
 #: The GPU scale of the full preset (brief): a ~2,000-concept, 1,000-artist world, d_model 256.
