@@ -167,6 +167,12 @@ def _check_codebook(codebook: Mapping[str, Any] | None, known: list[str]) -> dic
     return out
 
 
+def codebook_charge_bits(n: np.ndarray) -> float:
+    """Description length of one data-driven codebook: its ``N`` per-environment estimates,
+    each at the precision of its standard error, ``sum_e (1/2) log2 n_e`` bits [decision]."""
+    return float(0.5 * np.sum(np.log2(np.asarray(n, dtype=np.float64))))
+
+
 def fit_nodes(
     data: MultiEnvData,
     parents: dict[int, tuple[int, ...]],
@@ -190,8 +196,11 @@ def fit_nodes(
         names = type_names(cols, i, ps)
         default = default_codebooks(stats, i, ps, config)
         node_books = [books.get(nm, default[j]) for j, nm in enumerate(names)]
+        n_default = sum(nm not in books for nm in names)
+        charge = n_default * codebook_charge_bits(stats.n) if config.codebook_charge else 0.0
         fits[i] = codebook_node(
-            stats, i, ps, node_books, config, independent=independent, names=names
+            stats, i, ps, node_books, config, independent=independent, names=names,
+            charge_bits=charge,
         )
     return fits
 
