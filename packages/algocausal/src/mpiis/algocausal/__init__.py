@@ -2,7 +2,7 @@
 CLeaR 2025), in JAX.
 
 A tour:
-    data = simulate_official_bivariate(key=jax.random.key(0))      # MultiEnvData, 5 envs
+    data = simulate_official_bivariate(rng=np.random.default_rng(0))      # MultiEnvData, 5 envs
     fit = compress(data, ("X1", "X2"), config=CompressionConfig(k_max=15))  # eq. (B) in bits
     fit.total_bits, fit.k, fit.partitions, fit.curve                # code length per total k
     discover_direction(data).cause                                  # shorter code wins; None = tie
