@@ -54,7 +54,7 @@ class CompressionConfig:
     max_combinations: int = 50_000_000  # search budget per node
     tie_tol_bits: float = 1e-6  # ties are reported, never resolved
     x64: bool = True  # scoped float64
-    beam_width: int | None = 16  # approximate search above the budget
+    beam_width: int | None = 8  # approximate search above the budget
     codebook_charge: bool = True  # [decision] describe data-driven codebooks
     backend: Literal["jax", "numpy"] = "jax"
 
