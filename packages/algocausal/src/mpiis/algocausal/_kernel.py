@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from typing import Any
 
 import jax
@@ -80,6 +80,11 @@ class SearchPlan:
     def n_subsets(self) -> tuple[int, ...]:
         return tuple(int(mk.shape[0]) for mk in self.masks)
 
+    @cached_property
+    def device_masks(self) -> tuple[jax.Array, ...]:
+        """The masks as JAX arrays, transferred once per plan."""
+        return tuple(jnp.asarray(mk) for mk in self.masks)
+
     @property
     def combinations(self) -> int:
         """Subset tuples x padded environments evaluated by the search."""
@@ -95,7 +100,13 @@ def _bounds_of(counts: list[int]) -> tuple[tuple[int, int], ...]:
 
 
 def make_plan(ms: list[int], sizes: list[tuple[int, ...]], n_pad: int) -> SearchPlan:
-    """The exhaustive plan: every subset of every type's codebook with a size in ``sizes``."""
+    """The exhaustive plan: every subset of every type's codebook with a size in ``sizes``
+    (cached, so a repeated shape reuses its device-resident masks)."""
+    return _make_plan(tuple(ms), tuple(tuple(s) for s in sizes), n_pad)
+
+
+@lru_cache(maxsize=128)
+def _make_plan(ms: tuple[int, ...], sizes: tuple[tuple[int, ...], ...], n_pad: int) -> SearchPlan:
     masks = tuple(_size_masks(m, s) for m, s in zip(ms, sizes, strict=True))
     bounds = tuple(
         _bounds_of([math.comb(m, k) for k in s]) for m, s in zip(ms, sizes, strict=True)
@@ -174,43 +185,77 @@ def _masked_min_np(t, axis, mask):
     return _masked_min(np, t, axis, mask)
 
 
-def _group_reduce(xp, v, axis: int, bounds):
-    """Minimum and first argmin of ``v`` over each static slice of ``axis``."""
-    mins, args = [], []
+def _group_min(xp, v, axis: int, bounds):
+    """Minimum of ``v`` over each static slice of ``axis`` (one slice per subset size)."""
+    mins = []
     for a, b in bounds:
         idx = [slice(None)] * v.ndim
         idx[axis] = slice(a, b)
-        seg = v[tuple(idx)]
-        mins.append(seg.min(axis=axis))
-        args.append(seg.argmin(axis=axis) + a)
-    return xp.stack(mins, axis=axis), xp.stack(args, axis=axis)
+        mins.append(v[tuple(idx)].min(axis=axis))
+    return xp.stack(mins, axis=axis)
 
 
-def _chunk_stage(xp, pre, mk0, bounds):
-    """One chunk of first-type subsets: masked min of axis 1, sum over environments, then the
-    size-group minima of types ``m-1 .. 1`` (with their argmins)."""
-    t = _masked_min(xp, pre, 1, mk0)  # (N, c, n_1, ..., n_{m-1})
-    v = t.sum(axis=0)
-    args = []
+def _group_ids(bounds, n_rows: int) -> np.ndarray:
+    """Size group of every subset row (``-1`` for padding rows)."""
+    gid = np.full(n_rows, -1, dtype=np.int64)
+    for g, (a, b) in enumerate(bounds):
+        gid[a:b] = g
+    return gid
+
+
+def _first_sum_jax(pre, mk):
+    """``v[u, r] = sum_e min_{c in S_u} pre[e, c, r]`` for subset rows ``mk (c, M0)``; the
+    where is fused into the reduction by XLA."""
+    return jnp.min(jnp.where(mk[:, None, :, None], pre[None], jnp.inf), axis=2).sum(axis=1)
+
+
+def _first_sum_np(pre, mk):
+    """The same as :func:`_first_sum_jax` as a running minimum over the ``M0`` codebook
+    values (numpy's fastest form: no ``(c, N, M0, R)`` temporary)."""
+    out = None
+    for c in range(mk.shape[1]):
+        cand = np.where(mk[:, c][:, None, None], pre[None, :, c, :], np.inf)
+        out = cand if out is None else np.minimum(out, cand)
+    return out.sum(axis=1)
+
+
+def _rest_min(xp, v, bounds):
+    """``v (c, n_1, ..., n_{m-1})`` -> size-group minima ``(c, G_1, ..., G_{m-1})``."""
     for j in range(len(bounds) - 1, 0, -1):
-        v, a = _group_reduce(xp, v, j, bounds[j])
-        args.append(a)
-    return v, tuple(args[::-1])  # args[j-1]: (c, n_1..n_{j-1}, G_j..G_{m-1})
+        v = _group_min(xp, v, j, bounds[j])
+    return v
 
 
-def _finish(xp, sel, bits, masks, bounds, v0, args):
-    """Size-vector minima over the first type, back-tracking of the chosen subsets and of every
-    environment's assignment, and the data bits of each size vector."""
+def _finish(xp, first_sum, sel, bits, pre, masks, bounds, w0):
+    """Size-vector minima over the first type, then back-tracking: the first minimising
+    subset of type 0 from the stored group minima, and of the later types by recomputing the
+    few rows of the chosen subsets; then every environment's assignment and the data bits."""
     m = len(masks)
-    best, a0 = _group_reduce(xp, v0, 0, bounds[0])  # (G_0, ..., G_{m-1})
-    gshape = best.shape
-    grids = xp.indices(gshape) if xp is np else jnp.indices(gshape)
-    us = [a0]
-    for j in range(1, m):
-        idx = tuple(us) + tuple(grids[j:])
-        us.append(args[j - 1][idx])
+    best = _group_min(xp, w0, 0, bounds[0])  # (G_0, ..., G_{m-1})
+    gshape = tuple(int(g) for g in best.shape)
     gt = int(np.prod(gshape))
-    chosen = [masks[j][us[j].reshape(-1)] for j in range(m)]  # (Gt, M_j)
+    gidx = np.indices(gshape).reshape(m, -1)  # static per size vector
+    rest_shape = gshape[1:]
+    grest = np.ravel_multi_index(tuple(gidx[1:]), rest_shape) if m > 1 else np.zeros(gt, int)
+    w0f = w0.reshape(w0.shape[0], -1)
+    in0 = _group_ids(bounds[0], w0.shape[0])[None, :] == gidx[0][:, None]  # (Gt, n0)
+    u0 = xp.where(in0, w0f[:, grest].T, xp.inf).argmin(axis=1)
+    us = [u0]
+    if m > 1:
+        n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
+        t = first_sum(pre, masks[0][u0]).reshape((gt,) + n_rest)  # (Gt, n_1, ..., n_{m-1})
+        rows = xp.arange(gt)
+        for j in range(1, m):
+            r = t
+            for k in range(m - 1, j, -1):
+                r = _group_min(xp, r, r.ndim - 1, bounds[k])
+                r = xp.take_along_axis(r, gidx[k].reshape((gt,) + (1,) * (r.ndim - 1)),
+                                       axis=r.ndim - 1)[..., 0]
+            inj = _group_ids(bounds[j], n_rest[j - 1])[None, :] == gidx[j][:, None]
+            uj = xp.where(inj, r, xp.inf).argmin(axis=1)
+            us.append(uj)
+            t = t[rows, uj]
+    chosen = [masks[j][us[j]] for j in range(m)]  # (Gt, M_j)
     full = None
     for j in range(m):
         shape = [gt] + [1] * m
@@ -221,63 +266,62 @@ def _finish(xp, sel, bits, masks, bounds, v0, args):
     flat_shape = (gt, n_env, int(np.prod(sel.shape[1:])))
     masked = xp.where(full[:, None], sel[None], xp.inf).reshape(flat_shape)
     cand = masked.argmin(axis=-1)  # (Gt, N) flat candidate index
-    b = bits.reshape(1, n_env, -1)
-    b = xp.broadcast_to(b, (gt, n_env, b.shape[-1]))
+    b = xp.broadcast_to(bits.reshape(1, n_env, -1), flat_shape)
     data = xp.take_along_axis(b, cand[..., None], axis=-1)[..., 0].sum(axis=-1)
-    return best, xp.stack(us), cand.reshape(gshape + (n_env,)), data.reshape(gshape)
+    return (best, xp.stack(us).reshape((m,) + gshape), cand.reshape(gshape + (n_env,)),
+            data.reshape(gshape))
 
 
-def _chunking(n_env: int, n_sub: tuple[int, ...]) -> int:
-    per_row = n_env * int(np.prod(n_sub[1:])) if len(n_sub) > 1 else n_env
+def _chunking(n_env: int, m0: int, n_sub: tuple[int, ...], *, fused: bool) -> int:
+    """Rows of the first type per chunk so that one chunk's largest temporary stays within
+    :data:`CHUNK_ELEMENTS` (the JAX form may materialise the ``M0`` axis, numpy's does not)."""
+    per_row = n_env * int(np.prod(n_sub[1:])) * (m0 if fused else 1)
     return int(max(1, min(n_sub[0], CHUNK_ELEMENTS // max(per_row, 1))))
+
+
+def _prepare(xp, stats, books, masks, use_kl):
+    beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid = stats
+    kl, bits = _tables(xp, beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid,
+                       list(books[:-1]), books[-1])
+    shape = (kl.shape[0], *[b.shape[0] for b in books])
+    kl, bits = kl.reshape(shape), bits.reshape(shape)
+    sel = kl if use_kl else bits
+    pre = sel
+    for j in range(len(masks) - 1, 0, -1):
+        pre = _masked_min(xp, pre, j + 1, masks[j])
+    return sel, bits, pre.reshape(pre.shape[0], pre.shape[1], -1)  # (N, M0, R)
 
 
 # ----------------------------------------------------------------------------- backends
 @partial(jax.jit, static_argnames=("bounds", "chunk", "use_kl"))
 def _program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
-    beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid = stats
-    kl, bits = _tables(jnp, beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid, books[:-1],
-                       books[-1])
-    shape = (kl.shape[0], *[b.shape[0] for b in books])
-    kl, bits = kl.reshape(shape), bits.reshape(shape)
-    sel = kl if use_kl else bits
-    m = len(masks)
-    pre = sel
-    for j in range(m - 1, 0, -1):
-        pre = _masked_min(jnp, pre, j + 1, masks[j])
+    sel, bits, pre = _prepare(jnp, stats, books, masks, use_kl)
+    n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
     n0, mcols = masks[0].shape
     n_chunks = -(-n0 // chunk)
     pad = n_chunks * chunk - n0
     mk0 = jnp.concatenate([masks[0], jnp.zeros((pad, mcols), bool)])
 
     def one(mk):
-        return _chunk_stage(jnp, pre, mk, bounds)
+        # the barrier stops XLA from fusing the sum into every size slice (recomputing it)
+        v = jax.lax.optimization_barrier(_first_sum_jax(pre, mk))
+        return _rest_min(jnp, v.reshape((chunk,) + n_rest), bounds)
 
-    v0, args = jax.lax.map(one, mk0.reshape(n_chunks, chunk, mcols))
-    v0 = v0.reshape((n_chunks * chunk,) + v0.shape[2:])
-    args = tuple(a.reshape((n_chunks * chunk,) + a.shape[2:]) for a in args)
-    return _finish(jnp, sel, bits, masks, bounds, v0, args)
+    w0 = jax.lax.map(one, mk0.reshape(n_chunks, chunk, mcols))
+    w0 = w0.reshape((n_chunks * chunk,) + w0.shape[2:])
+    return _finish(jnp, _first_sum_jax, sel, bits, pre, masks, bounds, w0)
 
 
 def _numpy_program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
-    beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid = stats
-    kl, bits = _tables(np, beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid, list(books[:-1]),
-                       books[-1])
-    shape = (kl.shape[0], *[b.shape[0] for b in books])
-    kl, bits = kl.reshape(shape), bits.reshape(shape)
-    sel = kl if use_kl else bits
-    m = len(masks)
-    pre = sel
-    for j in range(m - 1, 0, -1):
-        pre = _masked_min(np, pre, j + 1, masks[j])
-    vs, argss = [], []
+    sel, bits, pre = _prepare(np, stats, books, masks, use_kl)
+    n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
+    ws = []
     for a in range(0, masks[0].shape[0], chunk):
-        v, args = _chunk_stage(np, pre, masks[0][a: a + chunk], bounds)
-        vs.append(v)
-        argss.append(args)
-    v0 = np.concatenate(vs)
-    args = tuple(np.concatenate([a[j] for a in argss]) for j in range(m - 1))
-    return _finish(np, sel, bits, masks, bounds, v0, args)
+        mk = masks[0][a: a + chunk]
+        ws.append(_rest_min(np, _first_sum_np(pre, mk).reshape((mk.shape[0],) + n_rest),
+                            bounds))
+    w0 = np.concatenate(ws)
+    return _finish(np, _first_sum_np, sel, bits, pre, masks, bounds, w0)
 
 
 def run_search(
@@ -303,15 +347,17 @@ def run_search(
         minimal selection value, the chosen subset row per type ``(m, G...)``, each
         environment's flat candidate index ``(G..., N_pad)`` and the data bits ``(G...)``.
     """
-    chunk = _chunking(plan.n_pad, plan.n_subsets)
+    m0 = int(plan.masks[0].shape[1])
     if backend == "jax":
+        chunk = _chunking(plan.n_pad, m0, plan.n_subsets, fused=True)
         out = _program(
             tuple(jnp.asarray(s) for s in stats), tuple(jnp.asarray(b) for b in books),
-            tuple(jnp.asarray(mk) for mk in plan.masks), bounds=plan.bounds, chunk=chunk,
+            plan.device_masks, bounds=plan.bounds, chunk=chunk,
             use_kl=use_kl,
         )
         return tuple(np.asarray(o) for o in out)
     if backend == "numpy":
+        chunk = _chunking(plan.n_pad, m0, plan.n_subsets, fused=False)
         return _numpy_program(
             tuple(np.asarray(s) for s in stats), tuple(np.asarray(b) for b in books),
             plan.masks, bounds=plan.bounds, chunk=chunk, use_kl=use_kl,
