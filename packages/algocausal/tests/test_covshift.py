@@ -10,7 +10,8 @@ from mpiis.algocausal import (
 
 
 def test_recovers_two_values_and_matches_reference():
-    d = simulate_covariate_shift(rng=np.random.default_rng(0), theta=OFFICIAL_COVSHIFT_THETAS[2], n_per_env=10)
+    d = simulate_covariate_shift(rng=np.random.default_rng(0),
+                                 theta=OFFICIAL_COVSHIFT_THETAS[2], n_per_env=10)
     assert d.k_true == 2 and d.x1.shape == (100,) and d.x1.max() <= 19
     r = covariate_shift_curve(d.x1, d.x2, d.env, k_values=range(1, 5))
     assert r.k_hat == 2
@@ -21,7 +22,8 @@ def test_recovers_two_values_and_matches_reference():
 
 
 def test_penalty_size_and_codebook_options():
-    d = simulate_covariate_shift(rng=np.random.default_rng(1), theta=OFFICIAL_COVSHIFT_THETAS[1], n_per_env=10)
+    d = simulate_covariate_shift(rng=np.random.default_rng(1),
+                                 theta=OFFICIAL_COVSHIFT_THETAS[1], n_per_env=10)
     a = covariate_shift_curve(d.x1, d.x2, d.env, k_values=[1, 2, 3])
     b = covariate_shift_curve(d.x1, d.x2, d.env, k_values=[1, 2, 3], penalty_codebook_size=21)
     assert (b.curve > a.curve).all()

@@ -36,5 +36,5 @@ def test_deterministic():
 
 
 def test_bad_rng():
-    with pytest.raises(TypeError, match="`rng` must be a numpy.random.Generator"):
+    with pytest.raises(TypeError, match=r"`rng` must be a numpy\.random\.Generator"):
         simulate_sparse_shift(rng=0)

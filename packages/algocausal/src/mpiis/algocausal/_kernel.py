@@ -243,7 +243,7 @@ def _finish(xp, first_sum, sel, bits, pre, masks, bounds, w0):
     us = [u0]
     if m > 1:
         n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
-        t = first_sum(pre, masks[0][u0]).reshape((gt,) + n_rest)  # (Gt, n_1, ..., n_{m-1})
+        t = first_sum(pre, masks[0][u0]).reshape((gt, *n_rest))  # (Gt, n_1, ..., n_{m-1})
         rows = xp.arange(gt)
         for j in range(1, m):
             r = t
@@ -268,7 +268,7 @@ def _finish(xp, first_sum, sel, bits, pre, masks, bounds, w0):
     cand = masked.argmin(axis=-1)  # (Gt, N) flat candidate index
     b = xp.broadcast_to(bits.reshape(1, n_env, -1), flat_shape)
     data = xp.take_along_axis(b, cand[..., None], axis=-1)[..., 0].sum(axis=-1)
-    return (best, xp.stack(us).reshape((m,) + gshape), cand.reshape(gshape + (n_env,)),
+    return (best, xp.stack(us).reshape((m, *gshape)), cand.reshape((*gshape, n_env)),
             data.reshape(gshape))
 
 
@@ -305,10 +305,10 @@ def _program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
     def one(mk):
         # the barrier stops XLA from fusing the sum into every size slice (recomputing it)
         v = jax.lax.optimization_barrier(_first_sum_jax(pre, mk))
-        return _rest_min(jnp, v.reshape((chunk,) + n_rest), bounds)
+        return _rest_min(jnp, v.reshape((chunk, *n_rest)), bounds)
 
     w0 = jax.lax.map(one, mk0.reshape(n_chunks, chunk, mcols))
-    w0 = w0.reshape((n_chunks * chunk,) + w0.shape[2:])
+    w0 = w0.reshape((n_chunks * chunk, *w0.shape[2:]))
     return _finish(jnp, _first_sum_jax, sel, bits, pre, masks, bounds, w0)
 
 
@@ -318,7 +318,7 @@ def _numpy_program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
     ws = []
     for a in range(0, masks[0].shape[0], chunk):
         mk = masks[0][a: a + chunk]
-        ws.append(_rest_min(np, _first_sum_np(pre, mk).reshape((mk.shape[0],) + n_rest),
+        ws.append(_rest_min(np, _first_sum_np(pre, mk).reshape((mk.shape[0], *n_rest)),
                             bounds))
     w0 = np.concatenate(ws)
     return _finish(np, _first_sum_np, sel, bits, pre, masks, bounds, w0)
@@ -376,7 +376,7 @@ def padded_stats(
     def pad(a, fill):
         if extra == 0:
             return a
-        block = np.broadcast_to(fill, (extra,) + a.shape[1:])
+        block = np.broadcast_to(fill, (extra, *a.shape[1:]))
         return np.concatenate([a, block])
 
     eye = np.eye(p)

@@ -14,8 +14,8 @@ import numpy as np
 from ._codebook import codebook_from_values
 from ._config import CompressionConfig
 from ._gaussian import EnvStats, kl_bits_tables, node_estimates
-from ._penalty import _codebook_cost, stirling2
 from ._kernel import beam_plan, env_bucket, make_plan, padded_stats, run_search
+from ._penalty import _codebook_cost, stirling2
 from ._search import count_subsets, set_partitions
 
 __all__ = ["NodeChoice", "NodeFit", "codebook_node", "default_codebooks", "partition_node"]

@@ -63,8 +63,8 @@ A10_REL = 1e-9
 
 PRESETS: dict[str, dict[str, Any]] = {
     "smoke": dict(a1=2, a2=2, a3=5, r_cb=4, r_part=4, a7=2, a7n50=2, a8=2, a8n50=0, a9=3,
-                  a9b=2, a10=1, a12_d4=1, a12_d5=0, a13=1, a13_shape=(4, 6), grid=((3, 4),), loop=(3, 4),
-                  repeats=5, a4_n500=0, n50=False),
+                  a9b=2, a10=1, a12_d4=1, a12_d5=0, a13=1, a13_shape=(4, 6), grid=((3, 4),),
+                  loop=(3, 4), repeats=5, a4_n500=0, n50=False),
     "quick": dict(a1=20, a2=10, a3=20, r_cb=100, r_part=200, a7=10, a7n50=5, a8=5, a8n50=0,
                   a9=60, a9b=20, a10=4, a12_d4=6, a12_d5=0, a13=2, a13_shape=(6, 8),
                   grid=((4, 5), (5, 6), (6, 8)), loop=(4, 5), repeats=5, a4_n500=0,
@@ -517,7 +517,7 @@ def a8(ctx: Context) -> list[ClaimResult]:
     if p["a8n50"]:
         details7["k_hat_n50"] = _cs(ctx, 7, 50, "a8n50")[0]
     proto = {7: "3-4 at n=10, mostly 5 at n=50", 4: "3-5", 2: "2"}
-    for k_true, ks, curves in ((7, k7, c7), (4, k4, c4), (2, k2, c2)):
+    for k_true, ks in ((7, k7), (4, k4), (2, k2)):
         det = details7 if k_true == 7 else {"k_hat_n10": ks}
         out.append(ClaimResult.measure(
             id=f"A8.k{k_true}", claim=f"Covariate shift, {k_true} true values, n=10: per-seed "
