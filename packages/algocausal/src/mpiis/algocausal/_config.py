@@ -41,8 +41,10 @@ class CompressionConfig:
             ``N`` estimates it is built from, ``sum_e (1/2) log2 n_e`` bits per type
             [decision]; without it a spurious edge gets a free, perfectly fitting codebook.
             Oracle / user codebooks are never charged.
-        backend: ``"jax"`` (the jitted program) or ``"numpy"`` (the same algorithm in
-            vectorised numpy: the fair speed baseline).
+        backend: ``"jax"`` (the jitted program), ``"numpy"`` (the same algorithm in
+            vectorised numpy: the fair speed baseline) or ``"auto"``: JAX, except for nodes
+            with three or more types (two parents) on a CPU, where the numpy form measured
+            about five times faster than XLA's.
     """
 
     cost: Literal["codebook", "partition"] = "codebook"  # the paper's cost
@@ -56,7 +58,7 @@ class CompressionConfig:
     x64: bool = True  # scoped float64
     beam_width: int | None = 8  # approximate search above the budget
     codebook_charge: bool = True  # [decision] describe data-driven codebooks
-    backend: Literal["jax", "numpy"] = "jax"
+    backend: Literal["auto", "jax", "numpy"] = "auto"
 
     def __post_init__(self) -> None:
         check_choice(self.cost, "cost", ("codebook", "partition"))
@@ -68,7 +70,7 @@ class CompressionConfig:
         check_int(self.max_combinations, "max_combinations", minimum=1)
         if self.beam_width is not None:
             check_int(self.beam_width, "beam_width", minimum=1)
-        check_choice(self.backend, "backend", ("jax", "numpy"))
+        check_choice(self.backend, "backend", ("auto", "jax", "numpy"))
         check_positive(self.tie_tol_bits, "tie_tol_bits", strict=False)
         for name in ("center", "x64", "codebook_charge"):
             if not isinstance(getattr(self, name), bool):

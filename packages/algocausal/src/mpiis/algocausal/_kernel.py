@@ -192,7 +192,9 @@ def _group_min(xp, v, axis: int, bounds):
         idx = [slice(None)] * v.ndim
         idx[axis] = slice(a, b)
         mins.append(v[tuple(idx)].min(axis=axis))
-    return xp.stack(mins, axis=axis)
+    out = xp.stack(mins, axis=axis)
+    # XLA would otherwise fuse the producer of ``v`` into every slice and recompute it
+    return jax.lax.optimization_barrier(out) if xp is jnp else out
 
 
 def _group_ids(bounds, n_rows: int) -> np.ndarray:
@@ -209,14 +211,22 @@ def _first_sum_jax(pre, mk):
     return jnp.min(jnp.where(mk[:, None, :, None], pre[None], jnp.inf), axis=2).sum(axis=1)
 
 
-def _first_sum_np(pre, mk):
+def _first_sum_loop(xp, pre, mk):
     """The same as :func:`_first_sum_jax` as a running minimum over the ``M0`` codebook
-    values (numpy's fastest form: no ``(c, N, M0, R)`` temporary)."""
+    values (no ``(c, N, M0, R)`` temporary): numpy's fastest form, and the back-tracking's."""
     out = None
     for c in range(mk.shape[1]):
-        cand = np.where(mk[:, c][:, None, None], pre[None, :, c, :], np.inf)
-        out = cand if out is None else np.minimum(out, cand)
+        cand = xp.where(mk[:, c][:, None, None], pre[None, :, c, :], xp.inf)
+        out = cand if out is None else xp.minimum(out, cand)
     return out.sum(axis=1)
+
+
+def _first_sum_np(pre, mk):
+    return _first_sum_loop(np, pre, mk)
+
+
+def _first_sum_jax_loop(pre, mk):
+    return _first_sum_loop(jnp, pre, mk)
 
 
 def _rest_min(xp, v, bounds):
@@ -244,6 +254,8 @@ def _finish(xp, first_sum, sel, bits, pre, masks, bounds, w0):
     if m > 1:
         n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
         t = first_sum(pre, masks[0][u0]).reshape((gt, *n_rest))  # (Gt, n_1, ..., n_{m-1})
+        if xp is jnp:
+            t = jax.lax.optimization_barrier(t)
         rows = xp.arange(gt)
         for j in range(1, m):
             r = t
@@ -289,7 +301,9 @@ def _prepare(xp, stats, books, masks, use_kl):
     pre = sel
     for j in range(len(masks) - 1, 0, -1):
         pre = _masked_min(xp, pre, j + 1, masks[j])
-    return sel, bits, pre.reshape(pre.shape[0], pre.shape[1], -1)  # (N, M0, R)
+    out = (sel, bits, pre.reshape(pre.shape[0], pre.shape[1], -1))  # pre: (N, M0, R)
+    # materialise the tables: fused into their consumers they would be recomputed per read
+    return jax.lax.optimization_barrier(out) if xp is jnp else out
 
 
 # ----------------------------------------------------------------------------- backends
@@ -307,9 +321,19 @@ def _program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
         v = jax.lax.optimization_barrier(_first_sum_jax(pre, mk))
         return _rest_min(jnp, v.reshape((chunk, *n_rest)), bounds)
 
-    w0 = jax.lax.map(one, mk0.reshape(n_chunks, chunk, mcols))
+    if n_chunks == 1:
+        w0 = one(mk0)[None]
+    else:
+        w0 = jax.lax.map(one, mk0.reshape(n_chunks, chunk, mcols))
     w0 = w0.reshape((n_chunks * chunk, *w0.shape[2:]))
-    return _finish(jnp, _first_sum_jax, sel, bits, pre, masks, bounds, w0)
+    return sel, bits, pre, w0
+
+
+@partial(jax.jit, static_argnames=("bounds",))
+def _program_finish(sel, bits, pre, masks, w0, *, bounds):
+    # a separate program: fused with the main pass, XLA CPU schedules the back-tracking
+    # about ten times slower (measured)
+    return _finish(jnp, _first_sum_jax_loop, sel, bits, pre, masks, bounds, w0)
 
 
 def _numpy_program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
@@ -350,11 +374,11 @@ def run_search(
     m0 = int(plan.masks[0].shape[1])
     if backend == "jax":
         chunk = _chunking(plan.n_pad, m0, plan.n_subsets, fused=True)
-        out = _program(
+        sel, bits, pre, w0 = _program(
             tuple(jnp.asarray(s) for s in stats), tuple(jnp.asarray(b) for b in books),
-            plan.device_masks, bounds=plan.bounds, chunk=chunk,
-            use_kl=use_kl,
+            plan.device_masks, bounds=plan.bounds, chunk=chunk, use_kl=use_kl,
         )
+        out = _program_finish(sel, bits, pre, plan.device_masks, w0, bounds=plan.bounds)
         return tuple(np.asarray(o) for o in out)
     if backend == "numpy":
         chunk = _chunking(plan.n_pad, m0, plan.n_subsets, fused=False)

@@ -138,8 +138,11 @@ def codebook_node(
         sel = np.concatenate([sel, np.zeros((n_pad - n_env, *sel.shape[1:]))])
         plan = beam_plan(plan, sel, config.beam_width)
         approximate = True
+    backend = config.backend
+    if backend == "auto":  # measured: XLA CPU is ~5x slower than numpy at three types
+        backend = "numpy" if len(ms) >= 3 and jax.default_backend() == "cpu" else "jax"
     best, subsets, cand, data_bits = run_search(
-        plan, padded, books, use_kl=config.select == "kl", backend=config.backend
+        plan, padded, books, use_kl=config.select == "kl", backend=backend
     )
     n_sub = plan.n_subsets
     curve = np.full(sum(min(n_env, max(s)) for s in sizes) + 1, np.inf)

@@ -64,15 +64,13 @@ A10_REL = 1e-9
 PRESETS: dict[str, dict[str, Any]] = {
     "smoke": dict(a1=2, a2=2, a3=5, r_cb=4, r_part=4, a7=2, a7n50=2, a8=2, a8n50=0, a9=3,
                   a9b=2, a10=1, a12_d4=1, a12_d5=0, a13=1, a13_shape=(4, 6), grid=((3, 4),),
-                  loop=(3, 4), repeats=5, a4_n500=0, n50=False),
-    "quick": dict(a1=20, a2=10, a3=20, r_cb=100, r_part=200, a7=10, a7n50=5, a8=5, a8n50=0,
-                  a9=60, a9b=20, a10=4, a12_d4=6, a12_d5=0, a13=2, a13_shape=(6, 8),
-                  grid=((4, 5), (5, 6), (6, 8)), loop=(4, 5), repeats=5, a4_n500=0,
-                  n50=False),
-    "full": dict(a1=100, a2=30, a3=100, r_cb=300, r_part=500, a7=20, a7n50=10, a8=10,
-                 a8n50=5, a9=100, a9b=100, a10=8, a12_d4=30, a12_d5=8, a13=6, a13_shape=(6, 8),
-                 grid=((4, 5), (5, 6), (6, 8), (8, 12)), loop=(4, 5), repeats=5, a4_n500=5,
-                 n50=True),
+                  loop=(3, 4), a4_n500=0, n50=False),
+    "quick": dict(a1=20, a2=10, a3=20, r_cb=50, r_part=150, a7=10, a7n50=5, a8=5, a8n50=0,
+                  a9=40, a9b=10, a10=3, a12_d4=3, a12_d5=0, a13=1, a13_shape=(6, 8),
+                  grid=((4, 5), (5, 6), (6, 8)), loop=(4, 4), a4_n500=0, n50=False),
+    "full": dict(a1=100, a2=30, a3=100, r_cb=150, r_part=400, a7=15, a7n50=10, a8=10,
+                 a8n50=5, a9=100, a9b=60, a10=6, a12_d4=10, a12_d5=3, a13=3, a13_shape=(6, 8),
+                 grid=((4, 5), (5, 6), (6, 8), (8, 12)), loop=(4, 4), a4_n500=5, n50=True),
 }
 
 suite = Suite(
@@ -633,6 +631,8 @@ def a12(ctx: Context) -> list[ClaimResult]:
                                          n_per_env=200, n_vars=d)
             t = _true_adj(data)
             for name, cfg in A12_CONFIGS.items():
+                if d > 4 and name == "codebook_uncharged":
+                    continue
                 t0 = time.perf_counter()
                 res = discover_dag(data, max_parents=2, config=cfg)
                 stats[name]["s"].append(time.perf_counter() - t0)
@@ -644,6 +644,8 @@ def a12(ctx: Context) -> list[ClaimResult]:
             approx += int(t.sum(axis=0).max() >= 2)
         part_rate = _rate(stats["partition"]["exact"])[0]
         for name, st in stats.items():
+            if not st["exact"]:
+                continue
             rate, det = _rate(st["exact"])
             out.append(ClaimResult.measure(
                 id=f"A12.d{d}.{name}", claim=f"Random d={d} DAGs, N=6 n=200, max_parents=2: "
@@ -728,7 +730,7 @@ def a10(ctx: Context, broken: str | None = None) -> list[ClaimResult]:
     select = "code_length" if broken == "code_length" else "kl"
     for _ in range(p["a10"]):
         n_envs = int(rng.integers(2, 5))
-        m = int(rng.integers(3, 6))
+        m = min(int(rng.integers(3, 6)), 8 - n_envs)  # the loop reference takes ~8 s at (4, 5)
         data, books = _random_problem(rng, n_envs, m)
         ref = reference_codebook_search(data, ("X1", "X2"), books)
         cfg = CompressionConfig(codebook_size=m, select=select)
@@ -770,13 +772,14 @@ def a10(ctx: Context, broken: str | None = None) -> list[ClaimResult]:
     ]
 
 
-def _speed_pair(n_envs: int, m: int, seed: int, repeats: int):
+def _speed_pair(n_envs: int, m: int, seed: int):
     data, books = _random_problem(np.random.default_rng([seed, 11, n_envs, m]), n_envs, m)
     cfgs = {be: CompressionConfig(codebook_size=m, max_combinations=10**10, backend=be)
             for be in ("jax", "numpy")}
     fns = {be: (lambda c=c: compress(data, ("X1", "X2"), config=c, codebook=books).total_bits)
            for be, c in cfgs.items()}
-    return compare_speed(fns, repeats=repeats, warmup=1), data, books
+    big = n_envs * m >= 64  # N = 8, M = 12: seconds per call, the first call warms up
+    return compare_speed(fns, repeats=5, warmup=0 if big else 1), data, books
 
 
 def _draw_speed(rows: list[tuple[int, int, float, float]], path) -> None:
@@ -802,7 +805,7 @@ def a11(ctx: Context) -> list[ClaimResult]:
     out, rows = [], []
     jax.clear_caches()  # so that each size's first call includes its compile
     for n_envs, m in p["grid"]:
-        sc, _, _ = _speed_pair(n_envs, m, ctx.seed, p["repeats"])
+        sc, _, _ = _speed_pair(n_envs, m, ctx.seed)
         ratio = sc.ratio("numpy", "jax")
         rows.append((n_envs, m, sc.median("jax"), sc.median("numpy")))
         out.append(ClaimResult.measure(
@@ -846,7 +849,7 @@ def a11_loop(ctx: Context) -> ClaimResult:
     return ClaimResult.measure(
         id="A11.loop", claim=suite.claims["A11.loop"], metric=f"median loop-reference time / "
         f"median JAX time, N={n_envs} M={m} n=20", value=sc.ratio("reference", "jax"),
-        paper=">= 20x (brief; vectorised numpy prototype ~1000x)",
+        paper=">= 20x at N=4 M=5 (brief; 1243x there in the pre-#12 run); here M=4",
         details={**sc.details(), "replica_both_directions_warm_s": sc2.median("replica"),
                  "covshift_fit_warm_s": sc2.median("covshift")},
     )
