@@ -1,22 +1,23 @@
-"""The codebook search of one node as one program (brief, "Exact vectorised reformulation"),
-in two backends that run the same algorithm step for step:
+"""The codebook search of one node (brief, "Exact vectorised reformulation"), in two backends
+that run the same algorithm step for step:
 
-* ``"jax"``: one ``jax.jit`` program per shape bucket. The KL / code-length tables, the masked
-  nested minima (``lax.map`` over chunks of the first type's subsets, each chunk <= 64 MiB),
-  the per-size-vector minima and the back-tracking of the chosen subsets and of every
-  environment's assignment all run inside it. The number of environments is padded to a
-  bucket (:data:`ENV_BUCKETS`; padded environments contribute 0), so ``N = 5`` reuses the
-  ``N = 6`` compile. The codebook size is not padded: the subset count grows as ``2^M``, so a
-  padded ``M`` would cost more than a compile.
+* ``"jax"``: jitted programs per shape bucket. The KL / code-length tables, the masked nested
+  minima (``lax.map`` over chunks of the first type's subsets, each chunk <= 64 MiB) and the
+  per-size-vector minima run in one program; the back-tracking of the chosen subsets and of
+  every environment's assignment in a second one (fused into the first, XLA CPU scheduled it
+  about ten times slower). The number of environments is padded to a bucket
+  (:data:`ENV_BUCKETS`; padded environments contribute 0), so ``N = 5`` reuses the ``N = 6``
+  compile. The codebook size is not padded: the subset count grows as ``2^M``, so a padded
+  ``M`` would cost more than a compile.
 * ``"numpy"``: the same steps in vectorised numpy (loops only over the ``M`` values of one
   codebook and over chunks). It ships as the fair speed baseline of the JAX program; the loop
   port of the official algorithm (:mod:`._reference`) stays for parity.
 
-Masked minimum of one type axis: ``out[..., u, ...] = min_{c in S_u} t[..., c, ...]``, written
-as a running ``minimum`` over the ``M`` codebook values (no ``(..., n_subsets, M)``
-intermediate). Size-vector minima take static slices of the subset axis (subsets are grouped by
-size); ties go to the earliest subset tuple in row-major order and, for an environment's
-assignment, to the lowest codebook index, as in the reference.
+The main pass keeps only the size-group minima ``w[u0, g1, ..., g_{m-1}]``; the first
+minimising subset of type 0 is read off them and those of the later types are found by
+recomputing the few rows of the chosen subsets. Ties go to the earliest subset tuple in
+row-major order and, for an environment's assignment, to the lowest codebook index, as in the
+reference.
 """
 
 from __future__ import annotations
