@@ -254,20 +254,27 @@ def _finish(xp, first_sum, sel, bits, pre, masks, bounds, w0):
     us = [u0]
     if m > 1:
         n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
-        t = first_sum(pre, masks[0][u0]).reshape((gt, *n_rest))  # (Gt, n_1, ..., n_{m-1})
-        if xp is jnp:
-            t = jax.lax.optimization_barrier(t)
-        rows = xp.arange(gt)
-        for j in range(1, m):
-            r = t
-            for k in range(m - 1, j, -1):
-                r = _group_min(xp, r, r.ndim - 1, bounds[k])
-                r = xp.take_along_axis(r, gidx[k].reshape((gt,) + (1,) * (r.ndim - 1)),
-                                       axis=r.ndim - 1)[..., 0]
-            inj = _group_ids(bounds[j], n_rest[j - 1])[None, :] == gidx[j][:, None]
-            uj = xp.where(inj, r, xp.inf).argmin(axis=1)
-            us.append(uj)
-            t = t[rows, uj]
+        # size vectors in chunks, so that the recomputed rows stay within CHUNK_ELEMENTS
+        step = max(1, CHUNK_ELEMENTS // (sel.shape[0] * int(np.prod(n_rest))))
+        later: list[list] = [[] for _ in range(1, m)]
+        for a in range(0, gt, step):
+            g = slice(a, min(a + step, gt))
+            gc = g.stop - g.start
+            t = first_sum(pre, masks[0][u0[g]]).reshape((gc, *n_rest))  # (gc, n_1, ...)
+            if xp is jnp:
+                t = jax.lax.optimization_barrier(t)
+            rows = xp.arange(gc)
+            for j in range(1, m):
+                r = t
+                for k in range(m - 1, j, -1):
+                    r = _group_min(xp, r, r.ndim - 1, bounds[k])
+                    r = xp.take_along_axis(r, gidx[k][g].reshape((gc,) + (1,) * (r.ndim - 1)),
+                                           axis=r.ndim - 1)[..., 0]
+                inj = _group_ids(bounds[j], n_rest[j - 1])[None, :] == gidx[j][g][:, None]
+                uj = xp.where(inj, r, xp.inf).argmin(axis=1)
+                later[j - 1].append(uj)
+                t = t[rows, uj]
+        us += [xp.concatenate(parts) for parts in later]
     chosen = [masks[j][us[j]] for j in range(m)]  # (Gt, M_j)
     full = None
     for j in range(m):
