@@ -85,3 +85,13 @@ def test_new_config_fields_are_validated():
         CompressionConfig(beam_width=0)
     with pytest.raises(TypeError, match="codebook_charge"):
         CompressionConfig(codebook_charge=1)
+
+
+def test_result_records_the_beam_approximation(tmp_path):
+    d, _, _ = _two_parent_node(3)
+    g = d.truth.graph
+    exact = compress(d, g, config=CompressionConfig(codebook_size=4))
+    beam = compress(d, g, config=CompressionConfig(codebook_size=4, max_combinations=100))
+    assert not exact.approximate and beam.approximate
+    beam.save(tmp_path / "r.npz")
+    assert type(beam).load(tmp_path / "r.npz").approximate

@@ -53,6 +53,8 @@ class CompressionResult:
         mechanism_tables: codebook cost only: per mechanism, per local k-vector (one entry per
             type), the best choice's ``data_bits``, ``model_bits``, ``select_value`` (summed
             KL or code length) and ``subsets`` (codebook indices per type). Not saved.
+        approximate: ``True`` when a node's codebook search exceeded ``max_combinations`` and
+            ran the beam search (``CompressionConfig.beam_width``) instead of the exact one.
     """
 
     total_bits: float
@@ -73,6 +75,7 @@ class CompressionResult:
     mechanism_tables: dict[str, dict[tuple[int, ...], dict[str, Any]]] = field(
         default_factory=dict
     )
+    approximate: bool = False
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -119,6 +122,7 @@ class CompressionResult:
             "columns": list(self.columns),
             "parents": {m: list(p) for m, p in self.parents.items()},
             "cost": self.cost, "dtype": self.dtype, "center": self.center,
+            "approximate": self.approximate,
         }
         arrays = {"meta": np.array(json.dumps(meta)), "curve": self.curve}
         for name, store in (("par", self.parameters), ("asg", self.assignments),
@@ -146,7 +150,7 @@ class CompressionResult:
             parameters=stores["par"], curve=curve, columns=tuple(meta["columns"]),
             parents={m: tuple(p) for m, p in meta["parents"].items()}, cost=meta["cost"],
             dtype=meta["dtype"], assignments=stores["asg"], candidates=stores["cand"],
-            center=meta["center"],
+            center=meta["center"], approximate=bool(meta.get("approximate", False)),
         )
 
 
@@ -297,4 +301,5 @@ def assemble(
         parents={cols[i]: tuple(cols[p] for p in parents[i]) for i in order},
         cost=config.cost, dtype="float64" if config.x64 else "float32",
         assignments=asg, candidates=cands, center=config.center, mechanism_tables=tables,
+        approximate=any(fits[i].approximate for i in order),
     )
