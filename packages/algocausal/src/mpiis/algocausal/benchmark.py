@@ -1,9 +1,10 @@
 """Benchmark suite of ``mpiis.algocausal`` (``mpiis-bench algocausal``): the claims table of the
 paper brief and of issue #12, measured with the package's public API only.
 
-Presets: ``smoke`` (seconds, a handful of instances), ``quick`` (about a minute idle on 2 CPU
-cores), ``full`` (more instances and seeds, the whole speed grid up to ``N = 8, M = 12``, the
-d = 5 DAGs and every figure; about four minutes idle). Figures need matplotlib (extra
+Presets: ``smoke`` (seconds, a handful of instances), ``quick`` (under a minute idle on 2 CPU
+cores; 106 s measured at a load average of 14), ``full`` (more instances and seeds, the whole
+speed grid up to ``N = 8, M = 12``, the d = 5 DAGs and every figure; 2-4 minutes idle,
+estimated from the quick run's per-instance times). Figures need matplotlib (extra
 ``mpiis-algocausal[plot]``).
 
 Every GATE has a negative control: each claim function takes ``broken=`` (a variant that
