@@ -86,15 +86,23 @@ class SparseAttentionLayer(nn.Module):
         return logits, logits + self.gate_bias
 
     def forward(self, x: torch.Tensor, *, sample: bool = False,
-                generator: torch.Generator | None = None) -> LayerOutput:
-        """Args: ``x (B, T, d)``; ``sample`` draws gates (training), else ``A = 1[g > 0]``."""
+                generator: torch.Generator | None = None,
+                key_mask: torch.Tensor | None = None) -> LayerOutput:
+        """Args: ``x (B, T, d)``; ``sample`` draws gates (training), else ``A = 1[g > 0]``;
+        ``key_mask (T,)`` bool, ``False`` deletes a token as a key (its column is closed, or
+        left out of the softmax), which is how tokens are deleted at test time."""
         B, T, _ = x.shape
         h = self.ln1(x)
         q, k, v = self.q(h), self.k(h), self.v(h)
         logits = q @ k.transpose(-1, -2) / math.sqrt(self.d_model)  # (B, T, T)
         eye = torch.eye(T, dtype=torch.bool, device=x.device)
+        allowed = None if key_mask is None else (key_mask[None, :] | eye)  # (T, T)
+        if allowed is not None:
+            logits_sm = logits.masked_fill(~allowed, float("-inf"))
+        else:
+            logits_sm = logits
         if self.dense:
-            a = torch.softmax(logits, dim=-1)
+            a = torch.softmax(logits_sm, dim=-1)
             A = torch.ones_like(logits)
             probs = A
         else:
@@ -108,8 +116,11 @@ class SparseAttentionLayer(nn.Module):
             else:
                 hard = torch.where(eye, one, (g > 0).to(x.dtype))
                 soft = None
+            if allowed is not None:
+                hard = hard * allowed
+                soft = None if soft is None else soft * allowed
             if self.normalization == "paper":
-                sm = torch.softmax(logits, dim=-1)
+                sm = torch.softmax(logits_sm, dim=-1)
                 A = hard if soft is None else hard + (soft - soft.detach())
                 a = A * sm
             else:

@@ -162,8 +162,11 @@ class _WorldModel(nn.Module):
             token: a ``(d,)`` intervention token to append instead (few-shot adaptation).
             sample: draw stochastic gates; ``None`` means "sample iff training".
             generator: random source of the gate noise.
-            drop: object indices to delete before the forward pass (distractor deletion); the
-                output then covers the other objects, in order.
+            drop: object indices to delete (distractor deletion): their key columns are closed
+                in every layer (renorm: exactly equivalent to removing the tokens; softmax
+                models: left out of the softmax) and ``delta`` covers the other objects, in
+                order. Shapes stay fixed, so kept outputs without a path from a deleted token
+                are bit-identical.
 
         Returns:
             :class:`WorldModelOutput`; tokens are ordered objects, action, intervention.
@@ -180,13 +183,12 @@ class _WorldModel(nn.Module):
             sample = self.training
         onehot = torch.eye(N, device=dev, dtype=dt).expand(B, N, N)
         tokens = [self.encoder(torch.cat([x_obj, onehot], dim=-1))]  # (B, N, d)
+        keep = None
         if drop is not None:
             dropped = {int(i) for i in drop}
             if any(i < 0 or i >= N for i in dropped) or len(dropped) >= N:
                 raise ValueError(f"`drop` must name some (not all) of 0..{N - 1}, got {drop!r}")
-            keep = torch.tensor([i for i in range(N) if i not in dropped], device=dev)
-            tokens[0] = tokens[0].index_select(1, keep)
-        n_keep = tokens[0].shape[1]
+            keep = [i for i in range(N) if i not in dropped]
         if c.action_dim:
             if actions is None:
                 raise ValueError(f"`actions` of shape (B, {c.action_dim}) are required")
@@ -216,14 +218,21 @@ class _WorldModel(nn.Module):
                 raise ValueError(f"`token` must be a ({c.d_model},) tensor, got {got}")
             tokens.append(token.to(dt).expand(B, 1, c.d_model))
         x = torch.cat(tokens, dim=1)  # (B, T, d)
+        key_mask = None
+        if keep is not None:  # deleted objects: closed as keys in every layer, rows dropped
+            key_mask = torch.ones(x.shape[1], dtype=torch.bool, device=dev)
+            key_mask[[i for i in range(N) if i not in keep]] = False
         adj, probs, att = [], [], []
         for layer in self.layers:
-            x, A, p, a = layer(x, sample=bool(sample) and not c.dense, generator=generator)
+            x, A, p, a = layer(x, sample=bool(sample) and not c.dense, generator=generator,
+                               key_mask=key_mask)
             adj.append(A)
             probs.append(p)
             att.append(a)
         adjacencies = torch.stack(adj)  # (L, B, T, T)
-        delta = self.head(x[:, :n_keep])  # (B, N_kept, D)
+        delta = self.head(x[:, :N])  # (B, N, D)
+        if keep is not None:
+            delta = delta[:, keep]  # (B, N_kept, D)
         return WorldModelOutput(delta, adjacencies, path_matrix(adjacencies),
                                 torch.stack(probs), torch.stack(att))
 
