@@ -218,7 +218,7 @@ def fit(
         loss = (mse - geco.tau if geco is not None else mse) + w * sp
         if not torch.isfinite(loss):
             raise FloatingPointError(
-                f"training diverged: non-finite loss at step {step} (mse={float(mse)}); "
+                f"training diverged: non-finite loss at step {step} (mse={float(mse.detach())}); "
                 f"the last checkpoint (if any) is kept")
         opt.zero_grad(set_to_none=True)
         loss.backward()
