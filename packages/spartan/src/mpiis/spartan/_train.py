@@ -18,6 +18,13 @@ import torch
 from torch import nn
 
 from mpiis.shared.progress import progress
+from mpiis.shared.torch import (
+    DistInfo,
+    all_reduce_mean,
+    load_checkpoint,
+    save_checkpoint,
+    wrap_ddp,
+)
 
 from ._config import TrainConfig
 from ._constraint import GECOLagrangian
@@ -123,6 +130,7 @@ def fit(
     callback: Callable[[int, dict[str, float]], None] | None = None,
     checkpoint: str | os.PathLike | None = None,
     show_progress: bool | None = None,
+    dist: DistInfo | None = None,
 ) -> FitResult:
     """Train a world model on single transitions (teacher forcing; brief, Method 5-7).
 
@@ -144,6 +152,11 @@ def fit(
         checkpoint: a file; written every ``eval_every`` steps and at the end, and resumed
             from when it exists.
         show_progress: progress bar (``None``: only on a terminal).
+        dist: from ``mpiis.shared.torch.init_distributed()`` under ``torchrun``: the model is
+            wrapped in DistributedDataParallel, every rank draws the same global batch of
+            indices (the contact sampler is seeded from ``generator``, which must be seeded
+            alike on every rank) and trains on its share ``idx[rank::world_size]``; the GECO
+            update uses the MSE averaged over ranks; rank 0 writes the checkpoint.
 
     Returns:
         :class:`FitResult`.
@@ -168,6 +181,11 @@ def fit(
     sampler = ContactSampler(train.contact, config.batch_size,
                              contact_fraction=config.contact_fraction,
                              rng=np.random.default_rng(seed))
+    dist = dist if dist is not None and dist.enabled else None
+    if dist is not None and config.batch_size % dist.world_size:
+        raise ValueError(f"`config.batch_size` (={config.batch_size}) must be divisible by the "
+                         f"world size (={dist.world_size})")
+    net = model if dist is None else wrap_ddp(model, dist, find_unused_parameters=dense)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     geco = constraint if isinstance(constraint, GECOLagrangian) else None
     fixed_w = None if geco is not None or constraint is None else float(constraint)
@@ -178,25 +196,20 @@ def fit(
     start, low_run = 0, 0
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and ckpt.exists():
-        blob = torch.load(ckpt, map_location=model.device, weights_only=False)
-        model.load_state_dict(blob["model"])
-        opt.load_state_dict(blob["optimizer"])
-        sampler.load_state_dict(blob["sampler"])
-        generator.set_state(blob["generator"].to(torch.uint8).cpu()
-                            if generator.device.type == "cpu" else blob["generator"])
-        if geco is not None and blob.get("geco") is not None:
-            geco.load_state_dict(blob["geco"])
-        hist, start, low_run = blob["history"], int(blob["step"]), int(blob["low_run"])
+        info = load_checkpoint(ckpt, model=model, optimizer=opt, generator=generator)
+        extra = info["extra"]
+        sampler.load_state_dict(extra["sampler"])
+        if geco is not None and extra.get("geco") is not None:
+            geco.load_state_dict(extra["geco"])
+        hist, start, low_run = extra["history"], info["step"], int(extra["low_run"])
 
     def save(step: int) -> None:
-        if ckpt is None:
+        if ckpt is None or (dist is not None and not dist.is_main):
             return
-        tmp = ckpt.with_name(ckpt.name + ".tmp")
-        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                    "sampler": sampler.state_dict(), "generator": generator.get_state(),
-                    "geco": None if geco is None else geco.state_dict(), "history": hist,
-                    "step": step, "low_run": low_run}, tmp)
-        os.replace(tmp, ckpt)
+        save_checkpoint(ckpt, model=model, optimizer=opt, step=step, generator=generator,
+                        extra={"sampler": sampler.state_dict(), "history": hist,
+                               "geco": None if geco is None else geco.state_dict(),
+                               "low_run": low_run})
 
     model.train()
     bar = progress(range(start, config.steps), total=config.steps - start,
@@ -204,7 +217,9 @@ def fit(
                    else not show_progress)
     for step in bar:
         idx = torch.as_tensor(sampler.sample(), device=x.device)
-        out = model(x[idx], actions=None if a is None else a[idx],
+        if dist is not None:
+            idx = idx[dist.rank :: dist.world_size]
+        out = net(x[idx], actions=None if a is None else a[idx],
                     regime=_regime_arg(model, r[idx]), sample=True, generator=generator)
         mse = ((out.delta - y[idx]) ** 2).mean()
         sp = torch.zeros((), device=x.device)
@@ -224,7 +239,10 @@ def fit(
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         opt.step()
-        mse_v = float(mse.detach())
+        mse_d = mse.detach()
+        if dist is not None:
+            mse_d = all_reduce_mean(mse_d.clone(), dist)
+        mse_v = float(mse_d)
         if geco is not None and step >= warm:
             geco.update(mse_v)
         active = None
@@ -250,7 +268,7 @@ def fit(
                 hist[k].append(v)
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(mse=f"{mse_v:.3f}", active=f"{active:.3f}")
-            if callback is not None:
+            if callback is not None and (dist is None or dist.is_main):
                 callback(step + 1, m)
         if (step + 1) % config.eval_every == 0 or step == config.steps - 1:
             if val is not None:

@@ -70,8 +70,8 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "smoke": Preset("tiny", 20, 6, 6, 20, 50, 100, 64, (0,), 50, 3, 6, 30, 60, (0,), (16,),
-                    20, 50),
+    "smoke": Preset("tiny", 16, 6, 6, 20, 40, 60, 64, (0,), 20, 2, 6, 15, 20, (0,), (16,),
+                    10, 20),
     # brief: quick = spartan_small, 1 seed, 600/150/150 x 40 steps, dense 2,000, SPARTAN 4,000
     "quick": Preset("small", 600, 150, 150, 40, 2000, 4000, 256, (0,), 2000, 250, 300, 2000,
                     5000, (0,), (16, 64, 256), 300, 500),
