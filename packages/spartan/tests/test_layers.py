@@ -42,7 +42,7 @@ def test_exact_zero_influence_without_path(normalization, gen):
     P = out.path_matrix  # (B, T, T)
     closed = (P[:, :5, :] == 0)
     assert closed.any() and (~closed).any(), "test needs open and closed paths"
-    B, N, D = out.delta.shape
+    B, N, _D = out.delta.shape
     leak, zero_ok = 0.0, True
     for b in range(B):
         for i in range(N):

@@ -60,7 +60,7 @@ def test_output_shapes(cls, gen):
 def test_input_validation(cfg, gen):
     m = Spartan(dataclasses.replace(cfg, n_regimes=2), generator=gen(0))
     x = torch.randn(3, 6, 4)
-    with pytest.raises(ValueError, match="objects.*3-D"):
+    with pytest.raises(ValueError, match=r"objects.*3-D"):
         m(x[0])
     with pytest.raises(ValueError, match="obj_dim=4"):
         m(torch.randn(3, 6, 5))

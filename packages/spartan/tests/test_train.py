@@ -67,7 +67,7 @@ def test_fit_spartan_with_geco(small_data, cfg, gen):
 
 
 def test_fixed_penalty_weight_prunes(small_data, cfg, gen):
-    tr, va = small_data
+    tr, _va = small_data
     m = Spartan(cfg, generator=gen(0))
     res = fit(m, tr, config=TrainConfig.tiny(steps=60, lr=3e-3, warmup_frac=0.0),
               constraint=5.0, generator=gen(1))

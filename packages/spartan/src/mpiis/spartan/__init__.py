@@ -30,8 +30,8 @@ from ._env import TRAINING_REGIMES as TRAINING_REGIMES
 from ._env import UNSEEN_REGIMES as UNSEEN_REGIMES
 from ._env import ContactBalls2D as ContactBalls2D
 from ._env import Regime as Regime
-from ._env import TransitionData as TransitionData
 from ._env import Trajectories as Trajectories
+from ._env import TransitionData as TransitionData
 from ._graph import attention_graph as attention_graph
 from ._graph import jacobian_graph as jacobian_graph
 from ._graph import jacobian_scores as jacobian_scores
@@ -72,8 +72,8 @@ __all__ = [
     "SpartanConfig",
     "Standardizer",
     "TrainConfig",
-    "TransitionData",
     "Trajectories",
+    "TransitionData",
     "WorldModelOutput",
     "__version__",
     "adapt_intervention_token",

@@ -13,7 +13,7 @@ import numpy as np
 
 from mpiis.shared.validation import check_array, check_fraction, check_int
 
-from ._env import TransitionData, Trajectories
+from ._env import Trajectories, TransitionData
 
 __all__ = ["ContactSampler", "Standardizer", "load_trajectories"]
 
@@ -75,7 +75,7 @@ class ContactSampler:
     def sample(self) -> np.ndarray:
         if self.contact_fraction is None:
             return self.rng.integers(0, self.n, size=self.batch_size)
-        k = int(round(self.contact_fraction * self.batch_size))
+        k = round(self.contact_fraction * self.batch_size)
         return np.concatenate([
             self.pos[self.rng.integers(0, self.pos.size, size=k)],
             self.neg[self.rng.integers(0, self.neg.size, size=self.batch_size - k)],

@@ -15,8 +15,8 @@ __all__ = [
     "UNSEEN_REGIMES",
     "ContactBalls2D",
     "Regime",
-    "TransitionData",
     "Trajectories",
+    "TransitionData",
 ]
 
 _DIRS = {"down": (0.0, -1.0), "up": (0.0, 1.0), "right": (1.0, 0.0), "left": (-1.0, 0.0)}

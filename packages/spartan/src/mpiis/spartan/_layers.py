@@ -91,7 +91,7 @@ class SparseAttentionLayer(nn.Module):
         """Args: ``x (B, T, d)``; ``sample`` draws gates (training), else ``A = 1[g > 0]``;
         ``key_mask (T,)`` bool, ``False`` deletes a token as a key (its column is closed, or
         left out of the softmax), which is how tokens are deleted at test time."""
-        B, T, _ = x.shape
+        _B, T, _ = x.shape
         h = self.ln1(x)
         q, k, v = self.q(h), self.k(h), self.v(h)
         logits = q @ k.transpose(-1, -2) / math.sqrt(self.d_model)  # (B, T, T)

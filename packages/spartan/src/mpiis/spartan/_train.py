@@ -3,7 +3,6 @@ full fine-tuning (brief, Method 5, 7 and 8)."""
 
 from __future__ import annotations
 
-
 import logging
 import math
 import os
