@@ -72,3 +72,13 @@ def test_readme_quick_start(capsys):
     exec(compile(block.group(1), str(readme), "exec"), {})
     out = capsys.readouterr().out
     assert "true graph" in out and "SPARTAN" in out
+
+
+@pytest.mark.gpu
+def test_smoke_preset_on_cuda():
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    run = benchmark.suite.execute("smoke", options={"device": "cuda"})
+    assert not [(r.id, r.error) for r in run.results if r.error is not None]

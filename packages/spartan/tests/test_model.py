@@ -141,3 +141,7 @@ def test_dense_model_graph_is_attention_readout(cfg, gen):
     from mpiis.spartan import attention_graph
 
     assert torch.equal(m.local_graph(x), attention_graph(out.attention))
+
+
+def test_config_tiny_classmethod():
+    assert SpartanConfig.tiny(obj_dim=4, n_objects=3) == tiny(obj_dim=4, n_objects=3)

@@ -61,6 +61,11 @@ class SpartanConfig:
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
 
+    @classmethod
+    def tiny(cls, **kw: Any) -> SpartanConfig:
+        """Test preset (L = 2, d = 16, hidden 32); same as :func:`tiny`."""
+        return tiny(**kw)
+
 
 def spartan_paper(**kw: Any) -> SpartanConfig:
     """The paper's width: L = 3, d = 512, MLP hidden 512 (use with Adam lr 5e-5)."""

@@ -99,11 +99,13 @@ CLAIMS: dict[str, str] = {
 ARMS = ("spartan", "unregularised", "untrained", "self_only")
 
 # GECO's initial multiplier. The brief reconstructs lambda_init = 100 (weight 0.01); with it the
-# controller spent the quick budget raising lambda while SPARTAN's MSE was still above tau and
-# never pruned (measured: F1 0.28, FPR 0.40 after 4,000 steps). lambda_init = 10 starts the
-# pruning phase at weight 0.1 (the brief's fixed-weight reference) and lets GECO move from
-# there. A documented deviation (README).
-LAMBDA_INIT = 10.0
+# controller spent the quick budget raising lambda while SPARTAN's MSE was still above tau after
+# the warm-up and never pruned (measured: F1 0.28, FPR 0.40 after 4,000 steps). With
+# lambda_init = 10 lambda rose to ~48 (weight 0.02) in the same phase and pruning stalled at 23 %
+# active edges. The size of that excursion is set by how long the MSE stays above tau, not by
+# lambda_init, so the benchmark starts at lambda_min = 1 (weight 1): GECO can only relax the
+# pressure from there. A documented deviation (README).
+LAMBDA_INIT = 1.0
 
 suite = Suite(
     "spartan",
