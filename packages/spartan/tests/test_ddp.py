@@ -1,6 +1,7 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
 import torch
 
 from mpiis.shared.torch import run_torchrun
@@ -15,6 +16,7 @@ def _script():
     return mod
 
 
+@pytest.mark.slow
 def test_two_gloo_processes_match_single_process(tmp_path):
     out = tmp_path / "ddp.pt"
     run_torchrun(HERE / "ddp_train.py", nproc=2, args=[str(out)], timeout=240)
