@@ -207,6 +207,12 @@ def test_records_validate_against_the_shipped_schema(tmp_path):
     broken = dict(record, schema_version=1)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
+    # a current record is not a valid first-format record, and vice versa
+    assert bench.record_version(record) == 2 and bench.record_version({}) == 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(record, bench.load_schema(1))
+    with pytest.raises(ValueError, match="`version` must be one of"):
+        bench.load_schema(7)
     assert not rep.passed
 
 
@@ -234,3 +240,23 @@ def test_compare_speed_interleaves_and_reports_compile():
         bench.compare_speed({"a": fast, "b": fast}, repeats=3)
     with pytest.raises(ValueError, match="at least 2 entries"):
         bench.compare_speed({"a": fast})
+
+
+def test_torch_threads_are_pinned_during_the_run_and_recorded(tmp_path):
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    seen = []
+    s = Suite("pinned", torch_threads=1)
+
+    @s.claim("A", "a", gate=True)
+    def _a(ctx):
+        seen.append(torch.get_num_threads())
+        return _gate("A", 0.0)
+
+    rep = bench.run_suite("pinned", s, "smoke", out_dir=tmp_path)
+    assert seen == [1] and torch.get_num_threads() == before
+    record = json.loads((tmp_path / "pinned.json").read_text())
+    assert record["machine"]["thread_settings"]["torch_threads_during_run"] == "1"
+    assert rep.passed
+    with pytest.raises(ValueError, match="`torch_threads` must be >= 1"):
+        Suite("bad", torch_threads=0)

@@ -8,7 +8,8 @@
   OLS fits, as a ratio measured in the same process;
 - ruptures Dynp (model "linear", one break), when installed: break year within +/-1 year of
   ours (its segments are discontinuous, ours is a continuous hinge);
-- jsonschema: agrees with our validator on every shipped record;
+- jsonschema: our validator is jsonschema's Draft 2020-12 validator (issue #15); this counts
+  the shipped records it accepts and checks every schema is a valid 2020-12 schema;
 - ai-atlas-nexus, when installed: MIT subdomain ids and labels (not run here: not installed).
 Writes results.json next to this script (or into --out).
 """
@@ -109,18 +110,27 @@ def breaks(out):
         out["ruptures"] = "not installed"
         return
     r = np.random.default_rng(4)
-    diffs = []
+    diffs, err_ours, err_rpt = [], [], []
     for _ in range(20):
         t = np.sort(r.uniform(1990, 2024, 200))
         tau = r.uniform(2005, 2015)
         b1, b2 = math.log10(1.5), math.log10(4.5)
         ly = 20 + b1 * (t - tau) + (b2 - b1) * np.maximum(0, t - tau) + r.normal(0, 0.7, 200)
-        ours = fit_piecewise(pd.DataFrame({"year": t, "training_compute_flop": 10 ** ly}))
+        ours = fit_piecewise(pd.DataFrame({"year": t, "training_compute_flop": 10 ** ly}),
+                             rng=np.random.default_rng(0), n_boot=100)
         sig = np.column_stack([ly, np.ones_like(t), t])
         bk = ruptures.Dynp(model="linear", min_size=10, jump=1).fit(sig).predict(n_bkps=1)[0]
         diffs.append(abs(t[bk] - ours.breaks[0]))
+        err_ours.append(abs(ours.breaks[0] - tau))
+        err_rpt.append(abs(t[bk] - tau))
+    import importlib.metadata as md
+
+    out["ruptures"] = f"ruptures {md.version('ruptures')}, Dynp(model='linear', min_size=10)"
     out["ruptures_median_abs_diff_years"] = float(np.median(diffs))
     out["ruptures_share_within_1y"] = float(np.mean(np.array(diffs) <= 1.0))
+    # against the planted break: the continuous hinge (ours) vs ruptures' discontinuous fit
+    out["median_abs_error_years_ours"] = float(np.median(err_ours))
+    out["median_abs_error_years_ruptures"] = float(np.median(err_rpt))
 
 
 def schema(out):
@@ -130,6 +140,7 @@ def schema(out):
               "crosswalk": ("entries", "crosswalk"), "evalmap": ("tasks", "eval_task")}
     n = bad = 0
     for folder, (key, kind) in checks.items():
+        jsonschema.Draft202012Validator.check_schema(json_schema(kind))
         v = jsonschema.Draft202012Validator(json_schema(kind))
         for p in (DATA_DIR / folder).glob("*.json"):
             for rec in json.loads(p.read_text())[key]:

@@ -58,11 +58,46 @@ def epoch_csv(tmp_path: Path) -> Path:
     return write_epoch_csv(tmp_path / "notable_ai_models.csv", epoch_rows())
 
 
+E1_TASKS = ("wmdp_bio", "bbq", "truthfulqa_mc2", "mmlu", "my_custom_task")
+
+
+def write_e1_fixture(folder: Path) -> list[Path]:
+    """Two lm-evaluation-harness results files (models ``model-a``, ``model-b``) with the
+    tasks of the former claim E1 (now a unit test)."""
+    paths = []
+    for k, model in enumerate(("model-a", "model-b")):
+        results = {task: {"alias": task, "acc,none": 0.3 + 0.1 * j + 0.05 * k,
+                          "acc_stderr,none": 0.01} for j, task in enumerate(E1_TASKS)}
+        doc = {"results": results, "config": {"model": "hf",
+                                              "model_args": f"pretrained=org/{model}"},
+               "model_name": model,
+               "n-samples": {t: {"original": 100, "effective": 100} for t in E1_TASKS}}
+        p = folder / f"results_{model}.json"
+        p.write_text(json.dumps(doc))
+        paths.append(p)
+    return paths
+
+
 @pytest.fixture
 def lm_eval_files(tmp_path: Path) -> list[Path]:
-    from mpiis.aisafety.benchmark import write_e1_fixture
-
     return write_e1_fixture(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def quirky_epoch(tmp_path_factory) -> dict:
+    """The realistic Epoch-layout fixture (2025 headers) with every quirk of the real table."""
+    from mpiis.aisafety import write_epoch_fixture
+
+    return write_epoch_fixture(tmp_path_factory.mktemp("epoch") / "notable_ai_models.csv")
+
+
+@pytest.fixture(scope="session")
+def quirky_epoch_newer(tmp_path_factory) -> dict:
+    """The same table in Epoch's newer column layout."""
+    from mpiis.aisafety import write_epoch_fixture
+
+    return write_epoch_fixture(tmp_path_factory.mktemp("epoch") / "notable_new.csv",
+                               layout="newer")
 
 
 def inspect_log_dict(task: str = "wmdp_bio", model: str = "mockllm/model") -> dict:

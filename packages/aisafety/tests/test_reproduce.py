@@ -32,6 +32,7 @@ def test_no_data_on_bundled_table(cid, rng):
     assert r.status == "no_data" and r.consistent is None and "no data" in r.summary()
 
 
+@pytest.mark.filterwarnings("ignore::mpiis.aisafety.DroppedRowsWarning")
 def test_recipes_on_epoch_schema(tmp_path, rng, make_epoch_rows, write_epoch):
     df = load_notable_models(write_epoch(tmp_path / "e.csv", make_epoch_rows(120, seed=1)))
     for cid in ("C1", "C3", "C6", "C7"):
@@ -48,3 +49,19 @@ def test_unknown_claim(rng):
         reproduce("C4", rng=rng)
     with pytest.raises(TypeError, match="data"):
         reproduce("C1", data=np.zeros(3), rng=rng)
+
+
+def test_recipes_on_the_quirky_table(quirky_epoch, rng):
+    """Every recipe runs to the end on a table with the real one's quirks; the fit keeps
+    what it dropped."""
+    from mpiis.aisafety import DroppedRowsWarning
+
+    with pytest.warns(DroppedRowsWarning):
+        df = load_notable_models(quirky_epoch["path"])
+    for cid in ("C1", "C2", "C3", "C6", "C7"):
+        with pytest.warns(DroppedRowsWarning):
+            r = reproduce(cid, df, rng=rng, config=TrendConfig.tiny())
+        assert r.status == "ok" and r.fit.n_dropped > 0
+    r3 = reproduce("C3", df, rng=rng, config=TrendConfig.tiny())
+    assert r3.fit.drop_counts()["value <= 0"] == len(
+        quirky_epoch["planted"]["value <= 0 (dataset_size)"])

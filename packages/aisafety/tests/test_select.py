@@ -74,3 +74,21 @@ def test_validation():
         frontier_flag(df.drop(columns="frontier"))
     with pytest.raises(TypeError, match="df"):
         top_n_per_year([1, 2])
+
+
+def test_rules_skip_rows_without_date_or_positive_value():
+    df = table([5.0, 0.0, 3.0, 7.0, 2.0, 9.0], [2010, 2011, np.nan, 2012, 2012.5, 2013])
+    out = top_k_at_release(df, k=1)
+    # m1 (zero) and m2 (no date) are neither kept nor history: m0, then m3 (7 >= 5), m5
+    assert list(out["model"]) == ["m0", "m3", "m5"]
+    assert sorted(top_n_per_year(df, n=1)["model"]) == ["m0", "m3", "m5"]
+
+
+def test_by_domain_on_multi_domain_cells(quirky_epoch):
+    with pytest.warns(Warning):
+        df = load_notable_models(quirky_epoch["path"])
+    lang = by_domain(df, "Language")
+    multi = lang["domain"].str.contains(",")
+    assert multi.any() and (~multi).any()
+    assert lang["domain"].str.contains("Language").all()
+    assert not by_domain(df, "Vision")["domain"].str.contains("Language").all()

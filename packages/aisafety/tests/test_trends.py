@@ -8,6 +8,8 @@ import pytest
 from scipy import stats
 
 from mpiis.aisafety import (
+    DroppedRowsWarning,
+    InsufficientDataError,
     PiecewiseFit,
     TrendConfig,
     TrendFit,
@@ -122,8 +124,10 @@ def test_save_load_round_trip(tmp_path, rng):
 def test_missing_values_dropped_and_counted(rng):
     df = synth(30)
     df.loc[[1, 2, 3], "training_compute_flop"] = np.nan
-    fit = fit_trend(df, config=TrendConfig.tiny(), rng=rng)
+    with pytest.warns(DroppedRowsWarning, match=r"3 missing value \(m1, m2, m3\)"):
+        fit = fit_trend(df, config=TrendConfig.tiny(), rng=rng)
     assert (fit.n, fit.n_dropped) == (27, 3)
+    assert fit.dropped["missing value"] == ("m1", "m2", "m3")
 
 
 def test_window_is_half_open(rng):
@@ -150,31 +154,40 @@ def test_unknown_column_lists_available(rng):
 
 
 def test_too_few_rows(rng):
-    with pytest.raises(ValueError, match=r"need >= 5 rows .* got 3"):
+    with pytest.raises(InsufficientDataError, match=r"need >= 5 rows .* got 3"):
         fit_trend(synth(3), config=TrendConfig.tiny(), rng=rng)
 
 
-@pytest.mark.parametrize("bad", [0.0, -1.0])
-def test_nonpositive_values_name_the_model(bad, rng):
+@pytest.mark.parametrize("bad", [0.0, -1.0, -np.inf])
+def test_nonpositive_values_are_dropped_counted_and_named(bad, rng):
     df = synth(20)
     df.loc[4, "training_compute_flop"] = bad
-    with pytest.raises(ValueError, match="m4"):
-        fit_trend(df, config=TrendConfig.tiny(), rng=rng)
+    with pytest.warns(DroppedRowsWarning, match=r"1 value <= 0 \(m4\)"):
+        fit = fit_trend(df, config=TrendConfig.tiny(), rng=rng)
+    assert fit.n == 19 and fit.n_dropped == 1
+    assert fit.dropped["value <= 0"] == ("m4",)
+    ref = fit_trend(df.drop(index=4), config=TrendConfig.tiny(), rng=np.random.default_rng(0))
+    assert fit.slope_dex == pytest.approx(ref.slope_dex, rel=1e-12)
 
 
-def test_nonfinite_values_refused(rng):
+def test_infinite_and_undated_rows_are_dropped(rng):
     df = synth(20)
+    df.loc[2, "training_compute_flop"] = np.inf
+    df.loc[7, "year"] = np.nan
+    df.loc[9, "training_compute_flop"] = np.nan
+    with pytest.warns(DroppedRowsWarning) as rec:
+        fit = fit_trend(df, config=TrendConfig.tiny(), rng=rng)
+    assert len(rec) == 1  # one warning per fit
+    assert fit.drop_counts() == {"non-finite value": 1, "no publication date": 1,
+                                 "missing value": 1}
+    assert fit.n == 17 and "3 dropped" in fit.summary()
 
-    def fit(values):
-        d = df.copy()
-        d["training_compute_flop"] = values
-        return fit_trend(d, config=TrendConfig.tiny(), rng=rng)
 
-    # NaN counts as missing (dropped); +/-inf must raise
-    with pytest.raises(ValueError, match="positive and finite"):
-        fit(np.r_[np.inf, df["training_compute_flop"].to_numpy()[1:]])
-    with pytest.raises(ValueError, match="positive and finite"):
-        fit(np.r_[-np.inf, df["training_compute_flop"].to_numpy()[1:]])
+def test_too_few_rows_is_a_typed_error(rng):
+    df = synth(8)
+    df.loc[:3, "training_compute_flop"] = 0.0
+    with pytest.raises(InsufficientDataError, match=r"need >= 5 rows .* got 4 \(4 dropped"):
+        fit_trend(df, config=TrendConfig.tiny(), rng=rng)
 
 
 def test_prediction_refuses_nonfinite_years(rng):
@@ -249,10 +262,12 @@ def hinge(n=200, tau=2010.0, seed=0, sigma=0.3):
 
 
 def test_one_break_located_with_interval():
-    fit = fit_piecewise(hinge(tau=2009.3), n_breaks=1)
+    fit = fit_piecewise(hinge(tau=2009.3), n_breaks=1, rng=np.random.default_rng(0))
     assert abs(fit.breaks[0] - 2009.3) < 1.0
     lo, hi = fit.break_intervals[0]
-    assert lo <= fit.breaks[0] <= hi
+    assert lo < fit.breaks[0] < hi and hi - lo < 3.0
+    assert fit.interval_method == "lr" and fit.boot_breaks.shape == (500, 1)
+    assert 1.0 < fit.lr_cutoff < 10.0
     assert fit.growth_by_segment[0] == pytest.approx(1.5, rel=0.1)
     assert fit.growth_by_segment[1] == pytest.approx(4.5, rel=0.1)
     assert fit.profile["grid"].shape == fit.profile["rss"].shape
@@ -261,10 +276,13 @@ def test_one_break_located_with_interval():
 
 def test_hinge_rss_matches_lstsq():
     df = hinge(80, seed=2)
-    fit = fit_piecewise(df, n_breaks=1)
+    fit = fit_piecewise(df, n_breaks=1, rng=np.random.default_rng(0))
     t = df["year"].to_numpy()
     y = np.log10(df["training_compute_flop"].to_numpy())
     tau = fit.breaks[0]
+    for g, r in zip(fit.profile["grid"][::7], fit.profile["rss"][::7], strict=True):
+        X = np.column_stack([np.ones_like(t), t - g, np.maximum(0, t - g)])
+        assert r == pytest.approx(float(np.linalg.lstsq(X, y, rcond=None)[1][0]), rel=1e-9)
     X = np.column_stack([np.ones_like(t), t - tau, np.maximum(0, t - tau)])
     beta, rss, *_ = np.linalg.lstsq(X, y, rcond=None)
     assert fit.rss == pytest.approx(float(rss[0]), rel=1e-9)
@@ -272,9 +290,9 @@ def test_hinge_rss_matches_lstsq():
 
 
 def test_bic_prefers_no_break_on_a_straight_line():
-    fit = fit_piecewise(synth(150, sigma=0.5, seed=9), n_breaks="bic")
+    fit = fit_piecewise(synth(150, sigma=0.5, seed=9), n_breaks="bic", rng=np.random.default_rng(0))
     assert fit.n_breaks == 0 and set(fit.bic) == {0, 1, 2}
-    bent = fit_piecewise(hinge(seed=1), n_breaks="bic")
+    bent = fit_piecewise(hinge(seed=1), n_breaks="bic", rng=np.random.default_rng(0))
     assert bent.n_breaks >= 1
 
 
@@ -283,31 +301,67 @@ def test_two_breaks():
     t = r.uniform(1990, 2024, 240)
     ly = 20 + 0.1 * (t - 1990) + 0.5 * np.maximum(0, t - 2002) - 0.45 * np.maximum(0, t - 2014)
     df = pd.DataFrame({"year": t, "training_compute_flop": 10 ** (ly + r.normal(0, 0.1, 240))})
-    fit = fit_piecewise(df, n_breaks=2)
+    fit = fit_piecewise(df, n_breaks=2, rng=np.random.default_rng(0))
     assert fit.breaks[0] == pytest.approx(2002, abs=1.0)
     assert fit.breaks[1] == pytest.approx(2014, abs=1.0)
+    for b, (lo, hi) in zip(fit.breaks, fit.break_intervals, strict=True):
+        assert lo < b < hi
+    X = np.column_stack([np.ones_like(t), t - fit.breaks[0], np.maximum(0, t - fit.breaks[0]),
+                         np.maximum(0, t - fit.breaks[1])])
+    y = np.log10(df["training_compute_flop"].to_numpy())
+    assert fit.rss == pytest.approx(float(np.linalg.lstsq(X, y, rcond=None)[1][0]), rel=1e-9)
+    assert fit.profile["rss"].min() == pytest.approx(fit.rss, rel=1e-9)
     assert len(fit.growth_by_segment) == 3
 
 
 def test_piecewise_save_load(tmp_path):
-    fit = fit_piecewise(hinge(60, seed=4), n_breaks=1)
+    fit = fit_piecewise(hinge(60, seed=4), n_breaks=1, rng=np.random.default_rng(0),
+                        n_boot=100)
     loaded = check_save_load(fit, lambda f: f.predict([1995.0, 2020.0]), tmp_path / "pw.json")
     assert isinstance(loaded, PiecewiseFit)
+    assert loaded.break_intervals == fit.break_intervals
+    np.testing.assert_array_equal(loaded.boot_breaks, fit.boot_breaks)
 
 
-def test_piecewise_validation():
+def test_break_interval_is_deterministic_and_percentile_variant():
+    df = hinge(120, seed=5, sigma=0.5)
+    a = fit_piecewise(df, rng=np.random.default_rng(3), n_boot=200)
+    b = fit_piecewise(df, rng=np.random.default_rng(3), n_boot=200)
+    assert a.break_intervals == b.break_intervals
+    p = fit_piecewise(df, rng=np.random.default_rng(3), n_boot=200, interval="percentile")
+    lo, hi = np.quantile(p.boot_breaks[:, 0], [0.025, 0.975])
+    assert p.break_intervals[0] == (pytest.approx(lo - 0.05), pytest.approx(hi + 0.05))
+
+
+def test_piecewise_drops_and_counts(rng):
+    df = hinge(80, seed=7)
+    df.loc[3, "training_compute_flop"] = 0.0
+    with pytest.warns(DroppedRowsWarning, match="value <= 0"):
+        fit = fit_piecewise(df, rng=rng, n_boot=100)
+    assert fit.n == 79 and fit.n_dropped == 1
+
+
+def test_piecewise_validation(rng):
     with pytest.raises(ValueError, match="n_breaks"):
-        fit_piecewise(hinge(), n_breaks=3)
-    with pytest.raises(ValueError, match=r"need >= 20 rows"):
-        fit_piecewise(hinge(15), n_breaks=1)
-    with pytest.raises(ValueError, match=r"need >= 30 rows"):
-        fit_piecewise(hinge(25), n_breaks=2)
+        fit_piecewise(hinge(), n_breaks=3, rng=rng)
+    with pytest.raises(InsufficientDataError, match=r"need >= 20 rows"):
+        fit_piecewise(hinge(15), n_breaks=1, rng=rng)
+    with pytest.raises(InsufficientDataError, match=r"need >= 30 rows"):
+        fit_piecewise(hinge(25), n_breaks=2, rng=rng)
+    with pytest.raises(TypeError, match="rng"):
+        fit_piecewise(hinge(), rng=0)
+    with pytest.raises(ValueError, match="n_boot"):
+        fit_piecewise(hinge(), rng=rng, n_boot=10)
+    with pytest.raises(ValueError, match="level"):
+        fit_piecewise(hinge(), rng=rng, level=1.5)
+    with pytest.raises(ValueError, match="interval"):
+        fit_piecewise(hinge(), rng=rng, interval="chi2")
     same = pd.DataFrame({"year": [2000.0] * 12 + [2000.05] * 12,
                          "training_compute_flop": np.arange(1, 25) * 1e20})
-    with pytest.raises(ValueError, match="too short"):
-        fit_piecewise(same, n_breaks=1)
+    with pytest.raises(InsufficientDataError, match="too short"):
+        fit_piecewise(same, n_breaks=1, rng=rng)
     with pytest.raises(ValueError, match="`start`"):
-        fit_piecewise(hinge(), start=2020, end=2000)
+        fit_piecewise(hinge(), start=2020, end=2000, rng=rng)
 
 
 def test_common_bad_input_checks(rng):
@@ -325,9 +379,20 @@ def test_break_agrees_with_ruptures():
     """ruptures' discontinuous linear Dynp finds the break within a year of our hinge."""
     ruptures = pytest.importorskip("ruptures")
     df = hinge(200, tau=2008.0, seed=6, sigma=0.5).sort_values("year")
-    ours = fit_piecewise(df, n_breaks=1)
+    ours = fit_piecewise(df, n_breaks=1, rng=np.random.default_rng(0))
     t = df["year"].to_numpy()
     y = np.log10(df["training_compute_flop"].to_numpy())
     sig = np.column_stack([y, np.ones_like(t), t])
     bk = ruptures.Dynp(model="linear", min_size=10, jump=1).fit(sig).predict(n_bkps=1)[0]
     assert abs(t[bk] - ours.breaks[0]) <= 1.0
+
+
+def test_save_load_keeps_the_dropped_rows(tmp_path, rng):
+    df = synth(30)
+    df.loc[[2, 5], "training_compute_flop"] = [0.0, np.nan]
+    with pytest.warns(DroppedRowsWarning):
+        fit = fit_trend(df, config=TrendConfig.tiny(), rng=rng)
+    fit.save(tmp_path / "f.json")
+    loaded = TrendFit.load(tmp_path / "f.json")
+    assert loaded.dropped == {k: v for k, v in fit.dropped.items()}
+    assert loaded.drop_counts() == {"value <= 0": 1, "missing value": 1}

@@ -1,4 +1,3 @@
-import jax
 import numpy as np
 import pytest
 
@@ -6,18 +5,8 @@ from mpiis.algocausal import MultiEnvData, simulate_sparse_shift
 
 
 @pytest.fixture
-def getkey():
-    """A key factory; prints its seed on failure through the test id."""
-
-    def make(seed: int = 0) -> jax.Array:
-        return jax.random.key(seed)
-
-    return make
-
-
-@pytest.fixture
-def bivariate(getkey) -> MultiEnvData:
-    return simulate_sparse_shift(key=getkey(3), n_envs=4, n_per_env=60)
+def bivariate() -> MultiEnvData:
+    return simulate_sparse_shift(rng=np.random.default_rng(3), n_envs=4, n_per_env=60)
 
 
 @pytest.fixture

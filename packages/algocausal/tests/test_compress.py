@@ -65,17 +65,17 @@ def test_partition_cost(bivariate):
     assert r.parameters["X1"].shape[1] == 1
 
 
-def test_deterministic(getkey):
+def test_deterministic():
     def run(seed):
-        d = simulate_sparse_shift(key=getkey(seed), n_envs=3, n_per_env=30)
+        d = simulate_sparse_shift(rng=np.random.default_rng(seed), n_envs=3, n_per_env=30)
         return compress(d, ("X1", "X2"), config=CompressionConfig.tiny()).curve
 
     check_deterministic(run)
 
 
-def test_save_load_and_new_data(bivariate, tmp_path, getkey):
+def test_save_load_and_new_data(bivariate, tmp_path):
     r = compress(bivariate, ("X1", "X2"), config=CompressionConfig.tiny())
-    new = simulate_sparse_shift(key=getkey(11), n_envs=2, n_per_env=40)
+    new = simulate_sparse_shift(rng=np.random.default_rng(11), n_envs=2, n_per_env=40)
     loaded = check_save_load(r, lambda m: np.array([m.data_bits_of(new), m.total_bits]),
                              tmp_path / "fit.npz")
     assert loaded.partitions == r.partitions and loaded.k == r.k
@@ -113,8 +113,8 @@ def test_validation(bivariate):
         compress(bivariate, ("X1", "X2"), config={"cost": "codebook"})
 
 
-def test_partition_refuses_many_envs(getkey):
-    d = simulate_sparse_shift(key=getkey(0), n_envs=13, n_per_env=5)
+def test_partition_refuses_many_envs():
+    d = simulate_sparse_shift(rng=np.random.default_rng(0), n_envs=13, n_per_env=5)
     with pytest.raises(ValueError, match="at most 12 environments, got N = 13"):
         compress(d, ("X1", "X2"), config=CompressionConfig(cost="partition"))
 
@@ -152,8 +152,8 @@ def test_code_length_selection(small_problem):
     assert cl.total_bits <= kl.total_bits + 1e-9
 
 
-def test_dag_markov_equivalence_one_env(getkey):
-    d = simulate_sparse_shift(key=getkey(5), n_envs=1, n_per_env=80, n_vars=3)
+def test_dag_markov_equivalence_one_env():
+    d = simulate_sparse_shift(rng=np.random.default_rng(5), n_envs=1, n_per_env=80, n_vars=3)
     graphs = [nx.DiGraph([("X1", "X2"), ("X2", "X3")]), nx.DiGraph([("X3", "X2"), ("X2", "X1")]),
               nx.DiGraph([("X2", "X1"), ("X2", "X3")])]
     for cost in ("codebook", "partition"):

@@ -46,7 +46,7 @@ def test_default_columns():
 def test_validation_branches():
     rng = np.random.default_rng(3)
     good = _envs(rng)
-    with pytest.raises(ValueError, match=r"`envs\[1\]` must be a 2-D array"):
+    with pytest.raises(ValueError, match=r"`envs\[1\]` must have 2 dimensions"):
         MultiEnvData.from_arrays([good[0], good[1][:, 0]])
     with pytest.raises(ValueError, match=r"`envs\[1\]` must have d = 2 columns.*\(12, 3\)"):
         MultiEnvData.from_arrays([good[0], rng.normal(size=(12, 3))])

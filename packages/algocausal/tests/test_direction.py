@@ -12,16 +12,16 @@ from mpiis.algocausal import (
 
 
 @pytest.mark.parametrize("cost", ["codebook", "partition"])
-def test_one_environment_ties(getkey, cost):
-    d = simulate_sparse_shift(key=getkey(1), n_envs=1, n_per_env=100)
+def test_one_environment_ties(cost):
+    d = simulate_sparse_shift(rng=np.random.default_rng(1), n_envs=1, n_per_env=100)
     r = discover_direction(d, config=CompressionConfig(cost=cost))
     assert r.cause is None and r.effect is None
     assert r.gap_bits < 1e-6
     assert r.graph.number_of_edges() == 0
 
 
-def test_sparse_shift_direction_and_baselines(getkey):
-    d = simulate_sparse_shift(key=getkey(2), n_envs=6, n_per_env=300)
+def test_sparse_shift_direction_and_baselines():
+    d = simulate_sparse_shift(rng=np.random.default_rng(2), n_envs=6, n_per_env=300)
     (c, e), = list(d.truth.graph.edges)
     r = discover_direction(d, config=CompressionConfig(cost="partition"))
     assert (r.cause, r.effect) == (c, e)
@@ -35,10 +35,10 @@ def test_sparse_shift_direction_and_baselines(getkey):
     assert all(float(v).is_integer() for v in lrt.bits.values())
 
 
-def test_official_replica_with_oracle_codebooks(getkey):
+def test_official_replica_with_oracle_codebooks():
     from mpiis.algocausal.benchmark import oracle_codebooks
 
-    d = simulate_official_bivariate(key=getkey(0))
+    d = simulate_official_bivariate(rng=np.random.default_rng(0))
     r = discover_direction(d, config=CompressionConfig(k_max=15, center=False),
                            codebooks=oracle_codebooks())
     assert r.cause == "X1"
@@ -47,18 +47,18 @@ def test_official_replica_with_oracle_codebooks(getkey):
     assert np.isfinite(causal.curve[3:]).all()
 
 
-def test_x64_false_relative_tie(getkey):
-    d = simulate_sparse_shift(key=getkey(4), n_envs=1, n_per_env=100)
+def test_x64_false_relative_tie():
+    d = simulate_sparse_shift(rng=np.random.default_rng(4), n_envs=1, n_per_env=100)
     r = discover_direction(d, config=CompressionConfig(cost="partition", x64=False))
     assert r.cause is None
     assert r.fits["X1->X2"].dtype == "float32"
 
 
-def test_validation(getkey):
-    d3 = simulate_sparse_shift(key=getkey(0), n_envs=2, n_per_env=20, n_vars=3)
+def test_validation():
+    d3 = simulate_sparse_shift(rng=np.random.default_rng(0), n_envs=2, n_per_env=20, n_vars=3)
     with pytest.raises(ValueError, match="2 columns for discover_direction, got 3"):
         discover_direction(d3)
-    d = simulate_sparse_shift(key=getkey(0), n_envs=2, n_per_env=20)
+    d = simulate_sparse_shift(rng=np.random.default_rng(0), n_envs=2, n_per_env=20)
     with pytest.raises(ValueError, match="`baseline`"):
         discover_direction(d, baseline="anm")
     with pytest.raises(TypeError, match="`data`"):

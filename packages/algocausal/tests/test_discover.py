@@ -5,8 +5,8 @@ import pytest
 from mpiis.algocausal import CompressionConfig, compress, discover_dag, simulate_sparse_shift
 
 
-def test_recovers_d3_dag_with_attributes(getkey):
-    d = simulate_sparse_shift(key=getkey(0), n_envs=6, n_per_env=200, n_vars=3)
+def test_recovers_d3_dag_with_attributes():
+    d = simulate_sparse_shift(rng=np.random.default_rng(0), n_envs=6, n_per_env=200, n_vars=3)
     r = discover_dag(d)
     assert set(r.graph.edges) == set(d.truth.graph.edges)
     assert r.adjacency.shape == (3, 3)
@@ -22,8 +22,8 @@ def test_recovers_d3_dag_with_attributes(getkey):
     assert again.total_bits == pytest.approx(r.score_bits)
 
 
-def test_one_environment_returns_markov_class(getkey):
-    d = simulate_sparse_shift(key=getkey(5), n_envs=1, n_per_env=200, n_vars=3)
+def test_one_environment_returns_markov_class():
+    d = simulate_sparse_shift(rng=np.random.default_rng(5), n_envs=1, n_per_env=200, n_vars=3)
     r = discover_dag(d)
     # every equivalent DAG shares the skeleton and the score
     skel = {frozenset(e) for e in r.graph.edges}
@@ -32,8 +32,8 @@ def test_one_environment_returns_markov_class(getkey):
     assert r.gap_bits <= 1e-6 or len(r.equivalent) == 1
 
 
-def test_dynamic_programming_d6(getkey):
-    d = simulate_sparse_shift(key=getkey(1), n_envs=4, n_per_env=100, n_vars=6)
+def test_dynamic_programming_d6():
+    d = simulate_sparse_shift(rng=np.random.default_rng(1), n_envs=4, n_per_env=100, n_vars=6)
     r = discover_dag(d, max_parents=2)
     assert nx.is_directed_acyclic_graph(r.graph)
     assert np.isnan(r.gap_bits)
@@ -46,11 +46,11 @@ def test_dynamic_programming_d6(getkey):
         assert r.score_bits <= truth.total_bits + 1e-6
 
 
-def test_validation(getkey):
-    d = simulate_sparse_shift(key=getkey(2), n_envs=2, n_per_env=20, n_vars=9)
+def test_validation():
+    d = simulate_sparse_shift(rng=np.random.default_rng(2), n_envs=2, n_per_env=20, n_vars=9)
     with pytest.raises(ValueError, match="at most 8 columns for discover_dag, got 9"):
         discover_dag(d)
-    d3 = simulate_sparse_shift(key=getkey(2), n_envs=6, n_per_env=20, n_vars=3)
+    d3 = simulate_sparse_shift(rng=np.random.default_rng(2), n_envs=6, n_per_env=20, n_vars=3)
     with pytest.raises(ValueError, match="max_combinations"):
         discover_dag(d3, config=CompressionConfig(max_combinations=1000))
     with pytest.raises(ValueError, match="`max_parents`"):

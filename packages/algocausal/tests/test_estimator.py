@@ -6,8 +6,8 @@ from mpiis.shared.testing import check_estimator
 
 
 @pytest.fixture
-def xy(getkey):
-    d = simulate_sparse_shift(key=getkey(0), n_envs=4, n_per_env=50, n_vars=3)
+def xy():
+    d = simulate_sparse_shift(rng=np.random.default_rng(0), n_envs=4, n_per_env=50, n_vars=3)
     X = np.concatenate(d.envs)
     env = np.repeat(np.arange(4), 50)
     return X, env, d

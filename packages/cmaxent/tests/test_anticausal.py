@@ -6,11 +6,11 @@ from mpiis.cmaxent import (
     InfeasibleMomentsError,
     MomentTable,
     anticausal_moments,
-    has_closed_form,
     lda_from_moments,
     pooled_naive_bayes_from_moments,
     solve_anticausal,
 )
+from mpiis.cmaxent._anticausal import has_closed_form
 
 
 def test_lda_closed_form_equals_sklearn(data2, full_table):
@@ -85,3 +85,28 @@ def test_within_class_not_pd():
 def test_tiny_config_converges(p2_table):
     sol = solve_anticausal(p2_table, config=CMaxEntConfig.tiny())
     assert sol.converged and sol.n_iter <= 30
+
+
+def test_collinear_features_do_not_warn():
+    """Nearly collinear features with a moderate class signal: well-conditioned LDA, no
+    near-infeasibility warning (the margin is the share of variance left within class)."""
+    import warnings
+
+    rng = np.random.default_rng(4)
+    y = (rng.random(3000) < 0.4).astype(float)
+    x1 = 0.8 * y + rng.standard_normal(3000)
+    x2 = x1 + 1e-3 * rng.standard_normal(3000)
+    t = MomentTable.from_datasets({("X1", "X2", "Y"): np.column_stack([x1, x2, y])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sol = solve_anticausal(t)
+    assert 0.5 < sol.feasibility_margin < 1.0
+
+
+def test_near_separated_classes_warn():
+    from mpiis.cmaxent import NearlyInfeasibleWarning
+
+    t = anticausal_moments(pi1=0.5, mu0=np.zeros(2), mu1=np.array([200.0, 0.0]),
+                           cov_within=np.eye(2))
+    with pytest.warns(NearlyInfeasibleWarning):
+        solve_anticausal(t)

@@ -8,13 +8,15 @@ from mpiis.cmaxent import (
     InfeasibleMomentsError,
     MomentTable,
     NearlyInfeasibleWarning,
+    PreparedTable,
     SolverDivergedError,
     causal_direction_gaussian,
     check_feasibility,
     random_instance,
+    solve_anticausal,
     solve_causal,
-    solve_causal_reduced,
 )
+from mpiis.cmaxent._causal import solve_causal_reduced
 
 TOL = 1e-6  # brief G1
 
@@ -153,16 +155,17 @@ def test_config_validation():
     assert CMaxEntConfig.tiny().max_iter == 30
 
 
-def test_lp_skipped_above_lp_max_rows(data2, full_table, separable):
+def test_certificate_bounds_the_lp_margin(data2, full_table, separable):
+    """The converged solve certifies feasibility with a margin no larger than the exact LP's;
+    separable data fail the certificate, and the exact LP then raises."""
     X, _ = data2
-    cfg = CMaxEntConfig(lp_max_rows=10)
-    sol = solve_causal(full_table, p_x="empirical", X=X, config=cfg)
+    sol = solve_causal(full_table, p_x="empirical", X=X)
     exact = check_feasibility(full_table, p_x="empirical", X=X)
-    assert 0 < sol.feasibility_margin <= exact.margin  # a lower bound of the LP margin
+    assert 1e-3 <= sol.feasibility_margin <= exact.margin + 1e-9
     Xs, ys = separable
     t = MomentTable.from_datasets({("X1", "X2", "Y"): np.column_stack([Xs, ys])})
-    with pytest.raises(InfeasibleMomentsError, match="lp_max_rows = 10"):
-        solve_causal(t, p_x="empirical", X=Xs, config=cfg)
+    with pytest.raises(InfeasibleMomentsError, match="separable"):
+        solve_causal(t, p_x="empirical", X=Xs)
 
 
 def test_anticausal_feasibility(full_table):
@@ -170,3 +173,62 @@ def test_anticausal_feasibility(full_table):
     assert f.feasible and 0 < f.margin <= 1
     with pytest.raises(ValueError, match="`direction`"):
         check_feasibility(full_table, direction="both")
+
+
+def test_infeasible_error_names_feature_study_and_next_step():
+    """Two studies each saw one feature with Y; the strongly predictive one makes r >= 1."""
+    rng = np.random.default_rng(3)
+    y = (rng.random(2000) < 0.5).astype(float)
+    strong = 3.0 * y + rng.standard_normal(2000)  # r_i > 1 alone under a Gaussian p(x)
+    weak = 0.3 * y + rng.standard_normal(2000)
+    t = MomentTable.from_datasets({("radius", "Y"): np.column_stack([strong[:1000], y[:1000]]),
+                                   ("texture", "Y"): np.column_stack([weak[1000:], y[1000:]])})
+    with pytest.raises(InfeasibleMomentsError) as exc:
+        solve_causal(t)
+    msg = str(exc.value)
+    assert "'radius'" in msg and "['radius', 'Y']" in msg and "n = 1000" in msg
+    assert "p_x='empirical'" in msg and "anticausal" in msg
+    assert exc.value.feature == "radius" and exc.value.studies == (("radius", "Y"),)
+    # the suggested anticausal merge works on the same table
+    assert np.isfinite(solve_anticausal(t).coef).all()
+
+
+def test_prepared_table_is_computed_once(p1_table, monkeypatch):
+    import mpiis.cmaxent._prepared as prepared_mod
+
+    calls = []
+    real = prepared_mod.max_entropy_completion
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("what"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(prepared_mod, "max_entropy_completion", counting)
+    prep = PreparedTable(p1_table)
+    check_feasibility(prep)
+    a = solve_causal(prep)
+    solve_causal(prep)
+    check_feasibility(prep, direction="anticausal")
+    solve_anticausal(prep)
+    assert calls.count("the X covariance") == 1
+    assert calls.count("the within-class covariance") == 1
+    np.testing.assert_array_equal(a.coef, solve_causal(p1_table).coef)
+
+
+def test_modules_import_downwards_only():
+    """The data flow: no private module imports one that comes later in this order (the old
+    _causal <-> _feasibility circle is gone)."""
+    import ast
+    from pathlib import Path
+
+    import mpiis.cmaxent as pkg
+
+    order = ["_errors", "_solution", "_moments", "_completion", "_quadrature", "_newton",
+             "_prepared", "_feasibility", "_causal", "_anticausal", "_estimator",
+             "_merge_baselines", "_geometry", "_synthetic", "_plot"]
+    root = Path(pkg.__file__).parent
+    for i, mod in enumerate(order):
+        tree = ast.parse((root / f"{mod}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                assert node.module in order[:i] or node.module not in order, (mod, node.module)

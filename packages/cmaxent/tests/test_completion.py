@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from mpiis.cmaxent import InfeasibleMomentsError, is_chordal, max_entropy_completion
+from mpiis.cmaxent import InfeasibleMomentsError
+from mpiis.cmaxent._completion import is_chordal, max_entropy_completion
 
 
 def _cycle(k):

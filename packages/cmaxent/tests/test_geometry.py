@@ -7,8 +7,8 @@ from mpiis.cmaxent import (
     boundary_angle,
     boundary_distance,
     decision_boundary,
-    one_minus_cos,
 )
+from mpiis.cmaxent._geometry import one_minus_cos
 
 
 def test_boundary_of_model(p1_table):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from mpiis.cmaxent import gauss_expect
+from mpiis.cmaxent._quadrature import gauss_expect
 
 
 def _ref(j, m, s):

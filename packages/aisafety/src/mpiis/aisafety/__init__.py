@@ -9,7 +9,9 @@ A ten-line tour:
     fit = fit_trend(df, rng=np.random.default_rng(0))   # OLS log-linear trend + bootstrap
     fit.growth, fit.ci(), fit.doubling_months   # ~4.4x/yr, 95% CI, ~5.6 months
     reproduce("C2", rng=rng)                    # 100x by end-2026? as an interval check
-    fit_piecewise(df, n_breaks="bic"); backtest(df)   # breaks and out-of-sample checks
+    fit_piecewise(df, n_breaks="bic", rng=rng)  # breaks with bootstrap intervals
+    backtest(df, rng=rng)                       # out-of-sample check of the trend
+    load_notable_models("notable_ai_models.csv")  # Epoch's table as it is; fits drop+count
     coverage(read_lm_eval_results("results.json"))    # which risks your evaluations touch
     validate_records().ok                       # every shipped record passes schema + refs
 """
@@ -21,6 +23,7 @@ from ._claims import Crosswalk as Crosswalk
 from ._claims import load_claims as load_claims
 from ._claims import load_crosswalk as load_crosswalk
 from ._data import CANONICAL_COLUMNS as CANONICAL_COLUMNS
+from ._data import EPOCH_ALIASES as EPOCH_ALIASES
 from ._data import EPOCH_COLUMNS as EPOCH_COLUMNS
 from ._data import fractional_year as fractional_year
 from ._data import load_frontier_table as load_frontier_table
@@ -30,6 +33,7 @@ from ._evalmap import coverage as coverage
 from ._evalmap import load_eval_registry as load_eval_registry
 from ._evalmap import read_inspect_logs as read_inspect_logs
 from ._evalmap import read_lm_eval_results as read_lm_eval_results
+from ._fixture import write_epoch_fixture as write_epoch_fixture
 from ._forecast import BacktestResult as BacktestResult
 from ._forecast import Ratio as Ratio
 from ._forecast import backtest as backtest
@@ -49,6 +53,9 @@ from ._reproduce import RECIPES as RECIPES
 from ._reproduce import Recipe as Recipe
 from ._reproduce import Reproduction as Reproduction
 from ._reproduce import reproduce as reproduce
+from ._rows import DROP_REASONS as DROP_REASONS
+from ._rows import DroppedRowsWarning as DroppedRowsWarning
+from ._rows import InsufficientDataError as InsufficientDataError
 from ._schema import ValidationReport as ValidationReport
 from ._schema import json_schema as json_schema
 from ._schema import validate_records as validate_records
@@ -75,8 +82,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
-    "CANONICAL_COLUMNS", "EPOCH_COLUMNS", "RECIPES", "BacktestResult", "Claim", "ClaimSet",
-    "CoverageReport", "Crosswalk", "CrosswalkEntry", "EvalTask", "ModelRecord", "PiecewiseFit",
+    "CANONICAL_COLUMNS", "DROP_REASONS", "EPOCH_ALIASES", "EPOCH_COLUMNS", "RECIPES",
+    "BacktestResult", "Claim", "ClaimSet",
+    "CoverageReport", "Crosswalk", "CrosswalkEntry", "DroppedRowsWarning", "EvalTask",
+    "InsufficientDataError", "ModelRecord", "PiecewiseFit",
     "Prediction", "Ratio", "Recipe", "Reproduction", "RiskNode", "Taxonomy", "TaxonomyDiff",
     "TrendConfig", "TrendFit", "ValidationReport", "__version__", "backtest", "by_domain",
     "coverage", "diff_taxonomies", "editions", "extrapolate_ratio", "fit_piecewise",
@@ -85,5 +94,5 @@ __all__ = [
     "load_taxonomy", "plot_backtest", "plot_bootstrap", "plot_break_profile", "plot_coverage",
     "plot_sensitivity", "plot_trend", "read_inspect_logs", "read_lm_eval_results",
     "reproduce", "residual_above_trend", "top_k_at_release", "top_n_per_year",
-    "validate_records",
+    "validate_records", "write_epoch_fixture",
 ]

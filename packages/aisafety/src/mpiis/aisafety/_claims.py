@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ._records import VERIFICATIONS, Claim, CrosswalkEntry
-from ._schema import DATA_DIR, _check, json_schema
+from ._schema import DATA_DIR, _check
 from ._taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["ClaimSet", "Crosswalk", "load_claims", "load_crosswalk"]
@@ -80,9 +80,8 @@ class ClaimSet:
 def _load(path, key: str, kind) -> list[dict]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     recs = doc.get(key, [])
-    schema = json_schema(kind)
     for i, r in enumerate(recs):
-        errs = _check(r, schema, "")
+        errs = _check(r, kind)
         if errs:
             rid = r.get("id", r.get("source", f"#{i}")) if isinstance(r, dict) else f"#{i}"
             raise ValueError(f"{path.name} [{rid}] {errs[0][0]}: {errs[0][1]}")

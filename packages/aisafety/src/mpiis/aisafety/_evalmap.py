@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ._records import EvalTask
-from ._schema import DATA_DIR, _check, json_schema
+from ._schema import DATA_DIR, _check
 from ._taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -39,10 +39,9 @@ def load_eval_registry() -> list[EvalTask]:
     """The shipped registry of evaluation tasks (``data/evalmap/registry.json``)."""
     path = DATA_DIR / "evalmap" / "registry.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
-    schema = json_schema("eval_task")
     out = []
     for rec in doc["tasks"]:
-        errs = _check(rec, schema, "")
+        errs = _check(rec, "eval_task")
         if errs:
             raise ValueError(f"{path.name} [{rec.get('name')}] {errs[0][0]}: {errs[0][1]}")
         out.append(EvalTask.from_dict(rec))

@@ -15,7 +15,8 @@ import pandas as pd
 
 from mpiis.shared.validation import check_fraction
 
-from ._trends import TrendConfig, TrendFit, _finite_year, fit_trend, prepare_series
+from ._rows import usable_rows
+from ._trends import TrendConfig, TrendFit, _check_rng, _finite_year, fit_trend
 
 __all__ = ["BacktestResult", "Ratio", "backtest", "extrapolate_ratio"]
 
@@ -30,6 +31,9 @@ class BacktestResult:
         median_residual_dex: median of actual - predicted, in dex.
         median_abs_error_dex: median |actual - predicted|, in dex.
         train_growth: growth per year of the (last) training fit.
+        train_growth_ci: its 95% pairs-bootstrap interval (drawn with the ``rng`` given).
+        dropped: reason -> rows left out of the (last) split, training and test windows
+            together (``"model (line L)"``).
         table: one row per test row (``train_end, model, year, actual_dex, predicted_dex,
             low_dex, high_dex, residual_dex, inside``).
     """
@@ -43,12 +47,15 @@ class BacktestResult:
     level: float
     rolling: bool
     table: pd.DataFrame = field(repr=False)
+    train_growth_ci: tuple[float, float] = (math.nan, math.nan)
+    dropped: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
 
-def _one(df, y, start, train_end, horizon, level):
-    cfg = TrendConfig(start=start, end=train_end, pi_level=level, n_boot=100)
-    fit = fit_trend(df, y, config=cfg, rng=np.random.default_rng(0))
-    t, ly, names, _ = _test_rows(df, y, train_end, train_end + horizon)
+def _one(df, y, start, train_end, horizon, level, rng):
+    cfg = TrendConfig(start=start, end=train_end, pi_level=level, n_boot=200)
+    fit = fit_trend(df, y, config=cfg, rng=rng)
+    test = usable_rows(df, y, train_end, train_end + horizon)
+    t, ly, names = test.t, test.ly, test.names
     pred = fit.predict(t) if len(t) else None
     rows = pd.DataFrame({
         "train_end": train_end, "model": names, "year": t, "actual_dex": ly,
@@ -58,33 +65,15 @@ def _one(df, y, start, train_end, horizon, level):
     rows["residual_dex"] = rows["actual_dex"] - rows["predicted_dex"]
     rows["inside"] = (rows["actual_dex"] >= rows["low_dex"]) & (
         rows["actual_dex"] <= rows["high_dex"])
-    return fit, rows
-
-
-def _test_rows(df, y, lo, hi):
-    try:
-        return prepare_series(df, y, lo, hi)
-    except ValueError as exc:  # fewer than 5 test rows is fine for a backtest
-        if "need >= 5 rows" not in str(exc) and "zero variance" not in str(exc):
-            raise
-    sub = df.copy()
-    t_all = (pd.to_numeric(sub["year"], errors="coerce").to_numpy(float) if "year" in sub
-             else None)
-    if t_all is None:
-        from ._data import fractional_year
-
-        t_all = fractional_year(pd.to_datetime(sub["publication_date"]))
-    v = pd.to_numeric(sub[y], errors="coerce").to_numpy(float)
-    m = (t_all >= lo) & (t_all < hi) & ~np.isnan(v)
-    if (v[m] <= 0).any() or not np.isfinite(v[m]).all():
-        raise ValueError(f"`{y}` must be positive and finite in the test window")
-    names = sub["model"].astype(str).to_numpy()[m] if "model" in sub else np.arange(m.sum())
-    return t_all[m], np.log10(v[m]), names, 0
+    # rows without a date are unusable in both windows: name each row once
+    dropped = {k: tuple(dict.fromkeys((*fit.dropped.get(k, ()), *v)))
+               for k, v in test.dropped.items()}
+    return fit, rows, dropped
 
 
 def backtest(df: pd.DataFrame, y: str = "training_compute_flop", *, train_end: float = 2022.0,
              horizon: float = 3.0, start: float = 2010.0, level: float = 0.8,
-             rolling: bool = False) -> BacktestResult:
+             rolling: bool = False, rng: np.random.Generator) -> BacktestResult:
     """Fit OLS on ``[start, train_end)`` and predict ``[train_end, train_end + horizon)``.
 
     With ``rolling=True`` the split is repeated for every ``train_end`` from 2016 to the given
@@ -98,9 +87,11 @@ def backtest(df: pd.DataFrame, y: str = "training_compute_flop", *, train_end: f
         start: first year of the training window.
         level: level of the prediction interval (0.8).
         rolling: repeat over origins 2016..train_end.
+        rng: the generator of the training fits' bootstrap (``train_growth_ci``).
 
     Raises:
-        ValueError: a bad window or level, fewer than 5 training rows, or no test rows.
+        InsufficientDataError: (a ValueError) fewer than 5 usable training rows.
+        ValueError: a bad window or level, or no usable test rows.
     """
     start = _finite_year(start, "start")
     train_end = _finite_year(train_end, "train_end")
@@ -112,12 +103,14 @@ def backtest(df: pd.DataFrame, y: str = "training_compute_flop", *, train_end: f
     level = check_fraction(level, "level", low_open=True, high_open=True)
     if not isinstance(rolling, bool):
         raise TypeError(f"`rolling` must be a bool, got {type(rolling).__name__}")
+    _check_rng(rng)
     origins = [float(e) for e in range(2016, int(train_end) + 1)] if rolling else [train_end]
     origins = [o for o in origins if o > start] or [train_end]
     per, tables, n_train = [], [], 0
     fit = None
+    dropped: dict[str, tuple[str, ...]] = {}
     for o in origins:
-        fit, rows = _one(df, y, start, o, horizon, level)
+        fit, rows, dropped = _one(df, y, start, o, horizon, level, rng)
         if len(rows):
             per.append((rows["inside"].mean(), rows["residual_dex"].median(),
                         rows["residual_dex"].abs().median()))
@@ -131,6 +124,7 @@ def backtest(df: pd.DataFrame, y: str = "training_compute_flop", *, train_end: f
         n_train=n_train, n_test=len(table), coverage=cov, median_residual_dex=med,
         median_abs_error_dex=mae, train_growth=fit.growth if fit else math.nan, level=level,
         rolling=rolling, table=table,
+        train_growth_ci=fit.ci() if fit else (math.nan, math.nan), dropped=dropped,
     )
 
 

@@ -116,23 +116,28 @@ def plot_backtest(result: BacktestResult, *, path: str | Path | None = None) -> 
 
 def plot_break_profile(fit: PiecewiseFit, *, path: str | Path | None = None,
                        title: str | None = None) -> Any:
-    """n ln(RSS(tau) / RSS_min) over the break grid of a one-break fit, with the 95% interval."""
+    """n ln(RSS(tau) / RSS_min) over the break grid of a one-break fit, with the
+    bootstrap-calibrated cut-off, the break interval and the chi2(1) reference."""
     plt = _plt()
     if fit.n_breaks != 1:
         raise ValueError(f"`fit` must have one break to plot its profile, got {fit.n_breaks}")
     grid, rss = fit.profile["grid"], fit.profile["rss"]
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ax.plot(grid, fit.n * np.log(rss / rss.min()), color="C0")
-    ax.axhline(3.841, color="C3", ls="--", lw=1, label="chi2(1) 95%")
+    ax.axhline(3.841, color="0.5", ls=":", lw=1, label="chi2(1) 95% (reference only)")
+    if np.isfinite(fit.lr_cutoff):
+        ax.axhline(fit.lr_cutoff, color="C3", ls="--", lw=1,
+                   label=f"bootstrap {fit.level:.0%} cut-off {fit.lr_cutoff:.2f}")
     lo, hi = fit.break_intervals[0]
-    ax.axvspan(lo, hi, color="C0", alpha=0.15, label=f"95% interval [{lo:.1f}, {hi:.1f}]")
+    ax.axvspan(lo, hi, color="C0", alpha=0.15,
+               label=f"{fit.level:.0%} interval [{lo:.1f}, {hi:.1f}] ({fit.interval_method})")
     g = fit.growth_by_segment
     head = f"{title}: " if title else ""
     ax.set_title(f"{head}break at {fit.breaks[0]:.1f}: {g[0]:.2f}x/yr -> {g[1]:.2f}x/yr",
                  fontsize=9)
     ax.set_xlabel("break year tau")
     ax.set_ylabel("n ln(RSS / RSS_min)")
-    ax.set_ylim(0, max(20.0, 3.841 * 2))
+    ax.set_ylim(0, max(20.0, 2 * (fit.lr_cutoff if np.isfinite(fit.lr_cutoff) else 3.841)))
     ax.legend(fontsize=8)
     return _finish(fig, path)
 

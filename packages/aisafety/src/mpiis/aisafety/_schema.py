@@ -1,8 +1,8 @@
 """JSON schemas of the shipped records and the validator (paper brief, "Data" and claim D1).
 
 :func:`json_schema` returns a Draft 2020-12 schema per record kind; :func:`validate_records`
-checks every shipped file against it (with a small built-in interpreter of the keywords used,
-so ``jsonschema`` is not needed at run time) and then checks referential integrity: unique ids,
+checks every shipped file against it with ``jsonschema`` (Draft 2020-12) and then checks
+referential integrity: unique ids,
 parents that exist, no cycles, claim nodes, sections and recipes that exist, crosswalk ends that
 exist and a crosswalk entry (or ``no_match``) for every leaf risk and modifier.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -118,57 +118,35 @@ def json_schema(kind: SchemaKind) -> dict[str, Any]:
     )
 
 
-# ------------------------------------------------------------------ a small schema interpreter
-
-_TYPES = {
-    "string": lambda x: isinstance(x, str),
-    "integer": lambda x: isinstance(x, int) and not isinstance(x, bool),
-    "number": lambda x: isinstance(x, int | float) and not isinstance(x, bool),
-    "boolean": lambda x: isinstance(x, bool),
-    "array": lambda x: isinstance(x, list),
-    "object": lambda x: isinstance(x, dict),
-    "null": lambda x: x is None,
-}
+# ------------------------------------------------------------------ schema checks (jsonschema)
 
 
-def _check(value: Any, schema: dict[str, Any], path: str) -> list[tuple[str, str]]:
-    """Errors as (field path, message) for the keywords our schemas use."""
-    errs: list[tuple[str, str]] = []
-    if "type" in schema:
-        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(_TYPES[t](value) for t in types):
-            return [(path, f"expected {' or '.join(types)}, got {type(value).__name__} "
-                           f"{value!r}")]
-    if "enum" in schema and value not in schema["enum"]:
-        return [(path, f"expected one of {schema['enum']}, got {value!r}")]
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0):
-            errs.append((path, "must not be empty"))
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            errs.append((path, f"{value!r} does not match {schema['pattern']}"))
-    if _TYPES["number"](value) and "exclusiveMinimum" in schema:
-        if not value > schema["exclusiveMinimum"]:
-            errs.append((path, f"must be > {schema['exclusiveMinimum']}, got {value!r}"))
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            errs.append((path, f"needs at least {schema['minItems']} item(s), got {len(value)}"))
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            errs.append((path, f"allows at most {schema['maxItems']} items, got {len(value)}"))
-        if "items" in schema:
-            for i, v in enumerate(value):
-                errs += _check(v, schema["items"], f"{path}[{i}]")
-    if isinstance(value, dict):
-        for key in schema.get("required", []):
-            if key not in value:
-                errs.append((f"{path}.{key}".lstrip("."), "missing required field"))
-        props = schema.get("properties", {})
-        for key, v in value.items():
-            sub = f"{path}.{key}".lstrip(".")
-            if key in props:
-                errs += _check(v, props[key], sub)
-            elif schema.get("additionalProperties", True) is False:
-                errs.append((sub, "unknown field"))
-    return errs
+@cache
+def _validator(kind: str) -> Any:
+    import jsonschema
+
+    schema = json_schema(kind)  # type: ignore[arg-type]
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _check(value: Any, schema_kind: str, path: str = "") -> list[tuple[str, str]]:
+    """Errors as (field path, message), from ``jsonschema``'s Draft 2020-12 validator."""
+    out = []
+    for err in sorted(_validator(schema_kind).iter_errors(value), key=lambda e: list(e.path)):
+        field = ".".join(str(p) for p in err.absolute_path)
+        if err.validator == "required":
+            missing = err.message.split("'")[1] if "'" in err.message else ""
+            field = f"{field}.{missing}".strip(".")
+            msg = "missing required field"
+        elif err.validator == "additionalProperties":
+            extra = err.message.split("'")[1] if "'" in err.message else ""
+            field = f"{field}.{extra}".strip(".")
+            msg = "unknown field"
+        else:
+            msg = err.message
+        out.append((f"{path}.{field}".strip(".") if path else field, msg))
+    return out
 
 
 # ------------------------------------------------------------------------------ the report
@@ -239,12 +217,11 @@ def _records(doc: dict[str, Any], key: str, kind: SchemaKind, idkey: str, path: 
     if not isinstance(recs, list):
         col.add(path, "-", key, f"missing list of {kind} records")
         return []
-    schema = json_schema(kind)
     good = []
     for i, rec in enumerate(recs):
         col.n_records += 1
         rid = rec.get(idkey, f"#{i}") if isinstance(rec, dict) else f"#{i}"
-        errs = _check(rec, schema, "")
+        errs = _check(rec, kind)
         for field, msg in errs:
             col.add(path, rid, field or "-", msg)
         if not errs:
@@ -309,7 +286,7 @@ def _check_models_csv(path: Path, col: _Collector) -> None:
                 col.add(path, row.get("model", f"#{i}"), "training_compute_flop",
                         f"not a number: {rec['training_compute_flop']!r}")
                 continue
-            for field, msg in _check(rec, schema, ""):
+            for field, msg in _check(rec, "model_record"):
                 col.add(path, row.get("model", f"#{i}"), field, msg)
 
 

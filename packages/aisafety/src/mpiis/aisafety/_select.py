@@ -12,6 +12,7 @@ import pandas as pd
 
 from mpiis.shared.validation import check_fraction, check_int
 
+from ._rows import _years as _row_years
 from ._trends import _ols_batch, prepare_series
 
 __all__ = ["by_domain", "frontier_flag", "residual_above_trend", "top_k_at_release",
@@ -36,11 +37,17 @@ def _tag(df: pd.DataFrame, text: str) -> pd.DataFrame:
 
 
 def _years(df: pd.DataFrame) -> np.ndarray:
-    if "year" in df.columns:
-        return pd.to_numeric(df["year"], errors="coerce").to_numpy(float)
-    from ._data import fractional_year
+    return _row_years(df)
 
-    return fractional_year(pd.to_datetime(df["publication_date"]))
+
+def _usable(df: pd.DataFrame, y: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Years, values and the mask of rows with a date and a positive, finite value (rows
+    without one are neither selected nor history; the fits count them)."""
+    t = _years(df)
+    v = pd.to_numeric(df[y], errors="coerce").to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        ok = ~np.isnan(t) & np.isfinite(v) & (v > 0)
+    return t, v, ok
 
 
 def frontier_flag(df: pd.DataFrame) -> pd.DataFrame:
@@ -56,13 +63,11 @@ def top_k_at_release(df: pd.DataFrame, k: int = 10, *,
 
     Rows with fewer than ``k`` predecessors are kept. History is the whole table, never cut to
     a fit window (this reproduces the pilot's n = 110 on Epoch's 2010-2024 data). Rows without
-    the quantity are neither kept nor counted as history.
+    a date or a positive value are neither kept nor counted as history.
     """
     k = check_int(k, "k", minimum=1)
     _check_df(df, y)
-    t = _years(df)
-    v = pd.to_numeric(df[y], errors="coerce").to_numpy(float)
-    has = ~np.isnan(v)
+    t, v, has = _usable(df, y)
     order = np.flatnonzero(has)[np.argsort(t[has], kind="stable")]
     keep = np.zeros(len(df), dtype=bool)
     history: list[float] = []  # values released strictly earlier, sorted descending (top k)
@@ -85,9 +90,9 @@ def top_n_per_year(df: pd.DataFrame, n: int = 3, *,
     """The ``n`` largest rows of each calendar year (the bundled table's rule)."""
     n = check_int(n, "n", minimum=1)
     _check_df(df, y)
-    v = pd.to_numeric(df[y], errors="coerce")
-    year = np.floor(_years(df)).astype(int)
-    tmp = pd.DataFrame({"v": v.to_numpy(), "year": year}, index=df.index).dropna()
+    t, v, ok = _usable(df, y)
+    year = np.floor(np.where(ok, t, 0.0)).astype(int)
+    tmp = pd.DataFrame({"v": v, "year": year}, index=df.index).loc[ok]
     idx = tmp.sort_values("v", ascending=False, kind="stable").groupby("year").head(n).index
     return _tag(df.loc[df.index.isin(idx)], f"top_n_per_year(n={n}): the {n} largest `{y}` per "
                                             "calendar year")
@@ -99,11 +104,11 @@ def residual_above_trend(df: pd.DataFrame, q: float = 0.75, *, y: str = "trainin
     q-quantile."""
     q = check_fraction(q, "q", high_open=True)
     _check_df(df, y)
-    t_all = _years(df)
-    v = pd.to_numeric(df[y], errors="coerce").to_numpy(float)
+    t_all, v, ok = _usable(df, y)
     t, ly, _, _ = prepare_series(df, y, start, end)
     b, a = _ols_batch(t[None], ly[None])
-    mask = (t_all >= start) & (t_all < end) & ~np.isnan(v)
+    with np.errstate(invalid="ignore"):
+        mask = ok & (t_all >= start) & (t_all < end)
     resid = np.full(len(df), -np.inf)
     resid[mask] = np.log10(v[mask]) - a[0] - b[0] * t_all[mask]
     cut = np.quantile(resid[mask], q)

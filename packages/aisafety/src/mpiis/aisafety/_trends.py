@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +19,9 @@ import pandas as pd
 from scipy import stats
 
 from mpiis.shared.validation import check_array, check_choice, check_fraction, check_int
+
+from ._breaks import PiecewiseFit, fit_piecewise
+from ._rows import check_enough, prepare_series, usable_rows, warn_dropped
 
 __all__ = [
     "PiecewiseFit",
@@ -34,8 +38,6 @@ HUBER_MAX_ITER = 100  # method step 1
 HUBER_TOL = 1e-12  # stop when max |delta beta| < tol
 MAD_CONSISTENCY = 0.6745  # MAD / 0.6745 estimates sigma under normal errors
 _CHUNK_ELEMENTS = 1 << 16  # bootstrap block: resamples x rows (cache-sized; bounds memory)
-_HINGE_CHUNK = 1 << 22  # break profiles: grid points x rows x coefficients per block
-_BREAK_CHI2 = 3.841  # chi2_1 0.95 quantile: profile-likelihood interval of a break year
 
 
 def _finite_year(x: Any, name: str) -> float:
@@ -75,53 +77,6 @@ class TrendConfig:
     def tiny(cls, **kw: Any) -> TrendConfig:
         """A cheap preset for tests: 200 bootstrap resamples."""
         return cls(**{"n_boot": 200, **kw})
-
-
-# ----------------------------------------------------------------------------- preparation
-
-
-def prepare_series(df: pd.DataFrame, y: str, start: float, end: float
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Rows of ``df`` in ``[start, end)`` with a quantity: ``(t, log10 y, model names,
-    n_dropped)``. Missing quantities are dropped and counted; y <= 0 or +/-inf raise."""
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"`df` must be a pandas DataFrame, got {type(df).__name__}")
-    if not isinstance(y, str):
-        raise TypeError(f"`y` must be a column name (str), got {type(y).__name__}")
-    if y not in df.columns:
-        raise KeyError(f"`y` column {y!r} not found; available: {list(df.columns)}")
-    if "year" in df.columns:
-        t_all = pd.to_numeric(df["year"], errors="coerce").to_numpy(float)
-    elif "publication_date" in df.columns:
-        from ._data import fractional_year
-
-        t_all = fractional_year(pd.to_datetime(df["publication_date"]))
-    else:
-        raise KeyError(f"`df` needs a 'year' or 'publication_date' column; available: "
-                       f"{list(df.columns)}")
-    if np.isnan(t_all).any():
-        raise ValueError("`df` has rows without a publication year")
-    names = (df["model"].astype(str).to_numpy() if "model" in df.columns
-             else np.asarray([f"row {i}" for i in range(len(df))]))
-    vals = pd.to_numeric(df[y], errors="coerce").to_numpy(float)
-    nonnum = np.isnan(vals) & df[y].notna().to_numpy()
-    if nonnum.any():
-        i = int(np.flatnonzero(nonnum)[0])
-        raise ValueError(f"`{y}` must be numeric, got {df[y].iloc[i]!r} for model {names[i]!r}")
-    inwin = (t_all >= start) & (t_all < end)
-    missing = inwin & np.isnan(vals)
-    keep = inwin & ~np.isnan(vals)
-    bad = keep & (~np.isfinite(vals) | (vals <= 0))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"`{y}` must be positive and finite, got {vals[i]} for model "
-                         f"{names[i]!r} ({int(bad.sum())} such row(s))")
-    t, v = t_all[keep], vals[keep]
-    if len(t) < 5:
-        raise ValueError(f"need >= 5 rows with `{y}` in [{start:g}, {end:g}), got {len(t)}")
-    if np.ptp(t) == 0:
-        raise ValueError(f"all {len(t)} rows share the year {t[0]}: zero variance in t")
-    return t, np.log10(v), names[keep], int(missing.sum())
 
 
 # ------------------------------------------------------------------------------ estimators
@@ -277,13 +232,15 @@ class TrendFit:
         intercept_dex: a, the fitted log10 y at ``t_mean``.
         t_mean: mean fractional year of the fitted rows.
         sxx: sum of squared deviations of t.
-        n: rows fitted; ``n_dropped`` rows in the window lacked the quantity.
+        n: rows fitted; ``n_dropped`` rows were left out (``dropped`` names them by reason:
+            no publication date, missing or unparseable value, value <= 0, non-finite).
         residual_sd_dex: s = sqrt(RSS / (n - 2)).
         selection: how the rows were chosen (``df.attrs["selection"]``).
         window: ``(start, end)``, half-open.
         boot_slopes: the bootstrap slopes, shape ``(n_boot,)``.
         n_redrawn: bootstrap resamples redrawn for zero variance in t.
         warnings: notes such as a MAD fallback in the Huber fit.
+        dropped: reason -> labels (``"model (line L)"``) of the rows left out.
     """
 
     y: str
@@ -302,6 +259,11 @@ class TrendFit:
     boot_slopes: np.ndarray = field(repr=False)
     n_redrawn: int = 0
     warnings: tuple[str, ...] = ()
+    dropped: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def drop_counts(self) -> dict[str, int]:
+        """reason -> rows dropped for it (reasons with none are left out)."""
+        return {k: len(v) for k, v in self.dropped.items() if v}
 
     @property
     def growth(self) -> float:
@@ -365,7 +327,8 @@ class TrendFit:
         lo, hi = self.ci()
         lines = [
             f"{self.y}: {self.method.upper()} log-linear trend on {self.n} rows in "
-            f"[{self.window[0]:g}, {self.window[1]:g}) ({self.n_dropped} without a value)",
+            f"[{self.window[0]:g}, {self.window[1]:g}) ({self.n_dropped} dropped"
+            + (f": {self.drop_counts()})" if self.n_dropped else ")"),
             f"  selection: {self.selection}",
             f"  growth {self.growth:.3f}x per year ({self.ci_level:.0%} bootstrap CI "
             f"{lo:.3f}-{hi:.3f}), doubling every {self.doubling_months:.1f} months",
@@ -380,6 +343,7 @@ class TrendFit:
         d["boot_slopes"] = [float(v) for v in self.boot_slopes]
         d["window"] = list(self.window)
         d["warnings"] = list(self.warnings)
+        d["dropped"] = {k: list(v) for k, v in self.dropped.items()}
         return d
 
     def save(self, path: str | Path) -> None:
@@ -396,6 +360,7 @@ class TrendFit:
         d["boot_slopes"] = np.asarray(d["boot_slopes"], dtype=float)
         d["window"] = tuple(d["window"])
         d["warnings"] = tuple(d["warnings"])
+        d["dropped"] = {k: tuple(v) for k, v in d.get("dropped", {}).items()}
         return cls(**d)
 
 
@@ -424,14 +389,19 @@ def fit_trend(df: pd.DataFrame, y: str = "training_compute_flop", *,
 
     Raises:
         KeyError: unknown column.
-        ValueError: fewer than 5 rows in the window, y <= 0 or non-finite, zero variance in t.
+        InsufficientDataError: (a ValueError) fewer than 5 usable rows in the window, or
+            zero variance in t. Rows without a date or with a missing, unparseable, <= 0 or
+            infinite value are dropped, counted in ``fit.dropped`` and named in one
+            :class:`DroppedRowsWarning`.
         RuntimeError: Huber IRLS without convergence.
     """
     cfg = config if config is not None else TrendConfig()
     if not isinstance(cfg, TrendConfig):
         raise TypeError(f"`config` must be a TrendConfig, got {type(cfg).__name__}")
     _check_rng(rng)
-    t, ly, _, dropped = prepare_series(df, y, cfg.start, cfg.end)
+    rows = check_enough(usable_rows(df, y, cfg.start, cfg.end), y, cfg.start, cfg.end)
+    warn_dropped(f"fit_trend({y!r}, [{cfg.start:g}, {cfg.end:g}))", rows.dropped)
+    t, ly = rows.t, rows.ly
     tm = float(t.mean())
     x = t - tm
     b, a, fallback, _ = _fit(x[None], ly[None], cfg.method)
@@ -451,208 +421,10 @@ def fit_trend(df: pd.DataFrame, y: str = "training_compute_flop", *,
         warns.append(f"{redrawn} bootstrap resample(s) had zero variance in t and were redrawn")
     return TrendFit(
         y=y, method=cfg.method, slope_dex=slope, intercept_dex=icpt, t_mean=tm,
-        sxx=float((x ** 2).sum()), n=n, n_dropped=dropped, residual_sd_dex=s,
+        sxx=float((x ** 2).sum()), n=n, n_dropped=rows.n_dropped, residual_sd_dex=s,
         selection=str(df.attrs.get("selection", "all rows")), window=(cfg.start, cfg.end),
         ci_level=cfg.ci_level, pi_level=cfg.pi_level, boot_slopes=boot, n_redrawn=redrawn,
-        warnings=tuple(warns),
-    )
-
-
-# ------------------------------------------------------------------------------ breakpoints
-
-MIN_SEGMENT = 10  # rows on each side of a break (method step 5)
-
-
-def _hinge_rss(t: np.ndarray, y: np.ndarray, taus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """RSS and coefficients of a + b1 (t - tau1) + sum_j c_j max(0, t - tau_j) for each row of
-    ``taus`` (shape ``(G, k)``), solved by batched normal equations."""
-    G, k = taus.shape
-    n = len(t)
-    rss = np.empty(G)
-    coef = np.empty((G, k + 2))
-    per = max(1, _HINGE_CHUNK // (n * (k + 2)))
-    for lo in range(0, G, per):
-        tau = taus[lo:lo + per]
-        g = len(tau)
-        X = np.empty((g, n, k + 2))
-        X[:, :, 0] = 1.0
-        X[:, :, 1] = t[None, :] - tau[:, :1]
-        for j in range(k):
-            X[:, :, 2 + j] = np.maximum(0.0, t[None, :] - tau[:, j:j + 1])
-        XtX = np.einsum("gni,gnj->gij", X, X)
-        Xty = np.einsum("gni,n->gi", X, y)
-        beta = np.linalg.solve(XtX, Xty[..., None])[..., 0]
-        r = y[None, :] - np.einsum("gni,gi->gn", X, beta)
-        rss[lo:lo + g] = (r * r).sum(axis=1)
-        coef[lo:lo + g] = beta
-    return rss, coef
-
-
-def _grid(t: np.ndarray, step: float) -> np.ndarray:
-    lo = math.ceil(t.min() / step) * step
-    return np.round(np.arange(lo, t.max() + step / 2, step), 6)
-
-
-@dataclass(frozen=True, eq=False)
-class PiecewiseFit:
-    """A continuous hinge (broken-stick) trend fitted by profiling the break years.
-
-    Attributes:
-        n_breaks: breaks in the chosen model (0, 1 or 2).
-        breaks: the break years, increasing.
-        break_intervals: for each break, the years whose profile n ln(RSS / RSS_min) <= 3.841.
-        coef: ``(a, b1, c1[, c2])`` on the log10 scale; the segment slopes are cumulative sums.
-        growth_by_segment: 10**slope of each segment, per year.
-        rss, n, residual_sd_dex: fit quality.
-        bic: BIC of every model fitted, keyed by number of breaks.
-        profile: ``{"grid": (G,) or (G, 2) break years, "rss": (G,)}`` of the chosen model.
-    """
-
-    y: str
-    n_breaks: int
-    breaks: tuple[float, ...]
-    break_intervals: tuple[tuple[float, float], ...]
-    coef: tuple[float, ...]
-    growth_by_segment: tuple[float, ...]
-    rss: float
-    n: int
-    residual_sd_dex: float
-    bic: dict[int, float]
-    profile: dict[str, np.ndarray] = field(repr=False)
-    selection: str = "all rows"
-    window: tuple[float | None, float | None] = (None, None)
-
-    def predict(self, t: Any) -> np.ndarray:
-        """The fitted log10 y at years ``t`` (shape ``(m,)``)."""
-        tt = np.atleast_1d(check_array(t, "t", ndim=(0, 1)))
-        if self.n_breaks == 0:
-            a, b = self.coef
-            return a + b * (tt - self.profile["t_ref"][0])
-        out = self.coef[0] + self.coef[1] * (tt - self.breaks[0])
-        for j, tau in enumerate(self.breaks):
-            out = out + self.coef[2 + j] * np.maximum(0.0, tt - tau)
-        return out
-
-    def save(self, path: str | Path) -> None:
-        """Write the fit as JSON (floats round-trip exactly)."""
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        d["profile"] = {k: np.asarray(v).tolist() for k, v in self.profile.items()}
-        d["bic"] = {str(k): v for k, v in self.bic.items()}
-        Path(path).write_text(json.dumps({"format": "mpiis.aisafety.PiecewiseFit/1", **d}))
-
-    @classmethod
-    def load(cls, path: str | Path) -> PiecewiseFit:
-        d = json.loads(Path(path).read_text())
-        if d.pop("format", None) != "mpiis.aisafety.PiecewiseFit/1":
-            raise ValueError(f"{path} is not a saved PiecewiseFit")
-        d["profile"] = {k: np.asarray(v, dtype=float) for k, v in d["profile"].items()}
-        d["bic"] = {int(k): v for k, v in d["bic"].items()}
-        for k in ("breaks", "coef", "growth_by_segment", "window"):
-            d[k] = tuple(d[k])
-        d["break_intervals"] = tuple(tuple(v) for v in d["break_intervals"])
-        return cls(**d)
-
-
-def _one_break(t, y):
-    grid = _grid(t, 0.1)
-    left = (t[None, :] < grid[:, None]).sum(axis=1)
-    grid = grid[(left >= MIN_SEGMENT) & (len(t) - left >= MIN_SEGMENT)]
-    if len(grid) == 0:
-        raise ValueError(f"the window is too short for the break grid: no 0.1-year step leaves "
-                         f">= {MIN_SEGMENT} rows on each side ({len(t)} rows)")
-    rss, coef = _hinge_rss(t, y, grid[:, None])
-    return grid[:, None], rss, coef
-
-
-def _two_breaks(t, y):
-    grid = _grid(t, 0.25)
-    cnt = (t[None, :] < grid[:, None]).sum(axis=1)
-    i, j = np.triu_indices(len(grid), k=1)
-    n = len(t)
-    ok = (cnt[i] >= MIN_SEGMENT) & (cnt[j] - cnt[i] >= MIN_SEGMENT) & (n - cnt[j] >= MIN_SEGMENT)
-    taus = np.stack([grid[i[ok]], grid[j[ok]]], axis=1)
-    if len(taus) == 0:
-        raise ValueError(f"the window is too short for two breaks: no 0.25-year grid pair leaves "
-                         f">= {MIN_SEGMENT} rows in each of 3 segments ({n} rows)")
-    rss, coef = _hinge_rss(t, y, taus)
-    return taus, rss, coef
-
-
-def fit_piecewise(df: pd.DataFrame, y: str = "training_compute_flop", *,
-                  n_breaks: int | Literal["bic"] = 1, start: float | None = None,
-                  end: float | None = None) -> PiecewiseFit:
-    """Continuous hinge model with one or two breaks (method step 5).
-
-    log10 y = a + b1 (t - tau) + b2 max(0, t - tau): the break year is profiled over a grid of
-    0.1 years (0.25 years on a 2-D grid for two breaks), keeping >= 10 rows in each segment;
-    its 95% interval holds every grid year with n ln(RSS(tau) / RSS_min) <= 3.841.
-    ``n_breaks="bic"`` picks 0, 1 or 2 breaks by BIC = n ln(RSS/n) + k ln n (k counts the
-    break years as parameters); the 0-break log-linear trend is the baseline.
-
-    Args:
-        df: a canonical model table.
-        y: the quantity column.
-        n_breaks: 1, 2 or ``"bic"``.
-        start, end: half-open window on the fractional year (all rows when None).
-
-    Raises:
-        ValueError: too few rows per segment or a window too short for the grid.
-    """
-    if n_breaks not in (1, 2, "bic") or isinstance(n_breaks, bool):
-        raise ValueError(f"`n_breaks` must be 1, 2 or 'bic', got {n_breaks!r}")
-    lo = -np.inf if start is None else _finite_year(start, "start")
-    hi = np.inf if end is None else _finite_year(end, "end")
-    if lo >= hi:
-        raise ValueError(f"`start` (={start}) must be < `end` (={end})")
-    t, ly, _, _ = prepare_series(df, y, lo, hi)
-    n = len(t)
-    need = MIN_SEGMENT * (2 if n_breaks in (1, "bic") else 3)
-    if n < need:
-        raise ValueError(f"need >= {need} rows ({MIN_SEGMENT} per segment) for "
-                         f"n_breaks={n_breaks!r}, got {n}")
-    models: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    tm = float(t.mean())
-    b0, a0 = _ols_batch((t - tm)[None], ly[None])
-    rss0 = float(((ly - a0[0] - b0[0] * (t - tm)) ** 2).sum())
-    models[0] = (np.array([[tm]]), np.array([rss0]), np.array([[a0[0], b0[0]]]))
-    if n_breaks in (1, "bic"):
-        models[1] = _one_break(t, ly)
-    if n_breaks == 2 or (n_breaks == "bic" and n >= 3 * MIN_SEGMENT):
-        try:
-            models[2] = _two_breaks(t, ly)
-        except ValueError:
-            if n_breaks == 2:
-                raise
-    k_par = {0: 2, 1: 4, 2: 6}
-    bic = {k: float(n * math.log(m[1].min() / n) + k_par[k] * math.log(n))
-           for k, m in models.items()}
-    chosen = min(bic, key=bic.get) if n_breaks == "bic" else int(n_breaks)
-    grid, rss, coef = models[chosen]
-    best = int(np.argmin(rss))
-    rss_min = float(rss[best])
-    inside = n * np.log(rss / rss_min) <= _BREAK_CHI2
-    intervals = []
-    if chosen == 1:
-        g = grid[inside, 0]
-        intervals.append((float(g.min()), float(g.max())))
-    elif chosen == 2:
-        for j in range(2):  # marginal profile of each break, the other one re-optimised
-            vals = np.unique(grid[:, j])
-            prof = np.array([rss[grid[:, j] == v].min() for v in vals])
-            ok = vals[n * np.log(prof / rss_min) <= _BREAK_CHI2]
-            intervals.append((float(ok.min()), float(ok.max())))
-    c = tuple(float(v) for v in coef[best])
-    slopes = np.cumsum(c[1:]) if chosen else np.array([c[1]])
-    prof_d = ({"grid": grid[:, 0], "rss": rss} if chosen == 1 else
-              {"grid": grid, "rss": rss} if chosen == 2 else
-              {"grid": np.zeros(0), "rss": rss, "t_ref": np.array([tm])})
-    return PiecewiseFit(
-        y=y, n_breaks=chosen, breaks=tuple(float(v) for v in grid[best]) if chosen else (),
-        break_intervals=tuple(intervals), coef=c,
-        growth_by_segment=tuple(float(10 ** s) for s in slopes), rss=rss_min, n=n,
-        residual_sd_dex=float(math.sqrt(rss_min / (n - len(c)))), bic=bic, profile=prof_d,
-        selection=str(df.attrs.get("selection", "all rows")),
-        window=(None if start is None else float(start), None if end is None else float(end)),
+        warnings=tuple(warns), dropped=dict(rows.dropped),
     )
 
 

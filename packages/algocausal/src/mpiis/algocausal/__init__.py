@@ -2,15 +2,17 @@
 CLeaR 2025), in JAX.
 
 A tour:
-    data = simulate_official_bivariate(key=jax.random.key(0))      # MultiEnvData, 5 envs
+    data = simulate_official_bivariate(rng=np.random.default_rng(0))  # MultiEnvData, 5 envs
     fit = compress(data, ("X1", "X2"), config=CompressionConfig(k_max=15))  # eq. (B) in bits
-    fit.total_bits, fit.k, fit.partitions, fit.curve                # code length per total k
-    discover_direction(data).cause                                  # shorter code wins; None = tie
-    discover_dag(data, max_parents=2).graph                         # nx.DiGraph, d <= 8
-    CompressionDAG().fit(X, env).score_samples(X)                   # scikit-learn style
-    covariate_shift_curve(x1, x2, env).k_hat                        # shared mechanisms (claim 4)
-    codebook_cost_bits(5, 3, 8)                                     # eq. (A): 30.242 bits
-    reference_codebook_search(...)                                  # slow numpy port, parity
+    fit.total_bits, fit.k, fit.partitions, fit.curve              # code length per total k
+    discover_direction(data).cause                                # shorter code wins; None = tie
+    discover_dag(data, max_parents=2).graph                       # nx.DiGraph, d <= 8
+    discover_dag(data, config=CompressionConfig(cost="codebook"))  # the paper's cost on DAGs
+    CompressionConfig(backend="numpy")                            # same algorithm, numpy baseline
+    CompressionDAG().fit(X, env).score_samples(X)                 # scikit-learn style
+    covariate_shift_curve(x1, x2, env).k_hat                      # shared mechanisms (claim 4)
+    codebook_cost_bits(5, 3, 8)                                   # eq. (A): 30.242 bits
+    reference_codebook_search(...)                                # slow loop port, parity
 """
 
 from ._codebook import codebook_from_values as codebook_from_values

@@ -53,6 +53,8 @@ class CompressionResult:
         mechanism_tables: codebook cost only: per mechanism, per local k-vector (one entry per
             type), the best choice's ``data_bits``, ``model_bits``, ``select_value`` (summed
             KL or code length) and ``subsets`` (codebook indices per type). Not saved.
+        approximate: ``True`` when a node's codebook search exceeded ``max_combinations`` and
+            ran the beam search (``CompressionConfig.beam_width``) instead of the exact one.
     """
 
     total_bits: float
@@ -73,6 +75,7 @@ class CompressionResult:
     mechanism_tables: dict[str, dict[tuple[int, ...], dict[str, Any]]] = field(
         default_factory=dict
     )
+    approximate: bool = False
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -119,6 +122,7 @@ class CompressionResult:
             "columns": list(self.columns),
             "parents": {m: list(p) for m, p in self.parents.items()},
             "cost": self.cost, "dtype": self.dtype, "center": self.center,
+            "approximate": self.approximate,
         }
         arrays = {"meta": np.array(json.dumps(meta)), "curve": self.curve}
         for name, store in (("par", self.parameters), ("asg", self.assignments),
@@ -146,7 +150,7 @@ class CompressionResult:
             parameters=stores["par"], curve=curve, columns=tuple(meta["columns"]),
             parents={m: tuple(p) for m, p in meta["parents"].items()}, cost=meta["cost"],
             dtype=meta["dtype"], assignments=stores["asg"], candidates=stores["cand"],
-            center=meta["center"],
+            center=meta["center"], approximate=bool(meta.get("approximate", False)),
         )
 
 
@@ -165,6 +169,12 @@ def _check_codebook(codebook: Mapping[str, Any] | None, known: list[str]) -> dic
             raise ValueError(f"`codebook[{name!r}]` must be a non-empty finite 1-D array")
         out[name] = a
     return out
+
+
+def codebook_charge_bits(n: np.ndarray) -> float:
+    """Description length of one data-driven codebook: its ``N`` per-environment estimates,
+    each at the precision of its standard error, ``sum_e (1/2) log2 n_e`` bits [decision]."""
+    return float(0.5 * np.sum(np.log2(np.asarray(n, dtype=np.float64))))
 
 
 def fit_nodes(
@@ -190,8 +200,11 @@ def fit_nodes(
         names = type_names(cols, i, ps)
         default = default_codebooks(stats, i, ps, config)
         node_books = [books.get(nm, default[j]) for j, nm in enumerate(names)]
+        n_default = sum(nm not in books for nm in names)
+        charge = n_default * codebook_charge_bits(stats.n) if config.codebook_charge else 0.0
         fits[i] = codebook_node(
-            stats, i, ps, node_books, config, independent=independent, names=names
+            stats, i, ps, node_books, config, independent=independent, names=names,
+            charge_bits=charge,
         )
     return fits
 
@@ -288,4 +301,5 @@ def assemble(
         parents={cols[i]: tuple(cols[p] for p in parents[i]) for i in order},
         cost=config.cost, dtype="float64" if config.x64 else "float32",
         assignments=asg, candidates=cands, center=config.center, mechanism_tables=tables,
+        approximate=any(fits[i].approximate for i in order),
     )

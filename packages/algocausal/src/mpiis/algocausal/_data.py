@@ -10,6 +10,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from mpiis.shared.validation import check_array
+
 __all__ = ["GroundTruth", "MultiEnvData", "as_multienv"]
 
 
@@ -26,15 +28,8 @@ class GroundTruth:
 
 def _check_env(x: Any, e: int, d: int | None) -> np.ndarray:
     name = f"envs[{e}]"
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # ragged input
-        raise TypeError(f"`{name}` must be a 2-D float array: {exc}") from exc
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"`{name}` must be a real numeric array, got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        want = f"(n, {d})" if d is not None else "(n, d)"
-        raise ValueError(f"`{name}` must be a 2-D array of shape {want}, got shape {arr.shape}")
+    # finiteness is checked by the caller, which names the column
+    arr = check_array(x, name, ndim=2, dtype="float", finite=False)
     if d is not None and arr.shape[1] != d:
         raise ValueError(f"`{name}` must have d = {d} columns like envs[0], got shape {arr.shape}")
     return arr.astype(np.float64)

@@ -14,8 +14,9 @@ import numpy as np
 from ._codebook import codebook_from_values
 from ._config import CompressionConfig
 from ._gaussian import EnvStats, kl_bits_tables, node_estimates
+from ._kernel import beam_plan, env_bucket, make_plan, padded_stats, run_search
 from ._penalty import _codebook_cost, stirling2
-from ._search import count_subsets, nested_min, set_partitions, subset_masks
+from ._search import count_subsets, set_partitions
 
 __all__ = ["NodeChoice", "NodeFit", "codebook_node", "default_codebooks", "partition_node"]
 
@@ -55,6 +56,7 @@ class NodeFit:
     curve: np.ndarray
     choices: dict[int, NodeChoice] = field(default_factory=dict)
     table: dict[tuple[int, ...], NodeChoice] = field(default_factory=dict)
+    approximate: bool = False
 
 
 def default_codebooks(
@@ -81,13 +83,20 @@ def codebook_node(
     *,
     independent: bool = False,
     names: list[str] | None = None,
+    charge_bits: float = 0.0,
 ) -> NodeFit:
-    """Exhaustive codebook search of one node (brief, "Codebook search", steps 1-3).
+    """Codebook search of one node (brief, "Codebook search", steps 1-3).
 
     For every local k-vector ``(k_b1, ..., k_v)`` with ``1 <= k_j <= min(N, M_j)``, the subsets
     with the smallest summed selection value (KL or code length) are found by masked nested
-    minima; environments are assigned to their best candidate tuple and charged the data bits
-    of eq. (B) plus ``sum_j L_model(N, k_j, M_j)`` of eq. (A).
+    minima (:mod:`._kernel`, one program per shape bucket); environments are assigned to their
+    best candidate tuple and charged the data bits of eq. (B) plus ``sum_j L_model(N, k_j,
+    M_j)`` of eq. (A) plus ``charge_bits`` (the description of data-driven codebooks).
+
+    When the exhaustive search exceeds ``config.max_combinations`` and ``config.beam_width`` is
+    set, every type keeps only its ``beam_width`` best subsets per size under a relaxed score
+    (the other types left free) and the nested minima run exactly over that beam: an
+    approximation, marked ``NodeFit.approximate``.
     """
     n_env = int(stats.n.size)
     ms = [len(b) for b in books]
@@ -99,37 +108,56 @@ def codebook_node(
                     f"the `independent` baseline needs codebook_size >= N = {n_env} for "
                     f"{names[j]!r}, got {m}"
                 )
+        n_pad = n_env
         sizes = [(n_env,) for _ in ms]
     else:
-        sizes = [tuple(range(1, min(n_env, m) + 1)) for m in ms]
-    n_sub = [count_subsets(m, s) for m, s in zip(ms, sizes, strict=True)]
-    combos = n_env * math.prod(n_sub)
-    if combos > config.max_combinations:
-        raise ValueError(
-            f"the codebook search of node {names[-1][2:]!r} needs {combos:,} evaluations "
-            f"(subset tuples x environments), over the budget max_combinations = "
-            f"{config.max_combinations:,}; use a smaller `codebook_size`, fewer environments "
-            f"or cost='partition'"
-        )
-    kl, bits = kl_bits_tables(stats, node, parents, books[:-1], books[-1])
-    sel = kl if config.select == "kl" else bits
-    mg = [subset_masks(m, s) for m, s in zip(ms, sizes, strict=True)]
-    best, arg = nested_min(sel, [a for a, _ in mg], [g for _, g in mg], [len(s) for s in sizes])
-    curve = np.full(sum(max(s) for s in sizes) + 1, np.inf)
+        n_pad = env_bucket(n_env)
+        sizes = [tuple(range(1, min(n_pad, m) + 1)) for m in ms]
+    plan = make_plan(ms, sizes, n_pad)
+    exact_combos = n_env * math.prod(
+        count_subsets(m, tuple(k for k in s if k <= n_env)) for m, s in zip(ms, sizes,
+                                                                             strict=True))
+    approximate = False
+    beta_hat, v_hat, spp = node_estimates(stats.cov, node, parents)
+    p = list(parents)
+    s = stats.scatter
+    raw = (beta_hat, v_hat, spp, s[:, node, node],
+           s[:, p, node] if p else np.zeros((n_env, 0)),
+           s[:, p][:, :, p] if p else np.zeros((n_env, 0, 0)), stats.n)
+    padded = padded_stats(*raw, n_pad)
+    if exact_combos > config.max_combinations:
+        if config.beam_width is None or independent or len(ms) == 1:
+            raise ValueError(
+                f"the codebook search of node {names[-1][2:]!r} needs {exact_combos:,} "
+                f"evaluations (subset tuples x environments), over the budget "
+                f"max_combinations = {config.max_combinations:,}; use a smaller "
+                f"`codebook_size`, fewer environments, beam_width or cost='partition'"
+            )
+        kl, bits = kl_bits_tables(stats, node, parents, books[:-1], books[-1])
+        sel = kl if config.select == "kl" else bits
+        sel = np.concatenate([sel, np.zeros((n_pad - n_env, *sel.shape[1:]))])
+        plan = beam_plan(plan, sel, config.beam_width)
+        approximate = True
+    backend = config.backend
+    if backend == "auto":  # measured: XLA CPU is ~5x slower than numpy at three types
+        backend = "numpy" if len(ms) >= 3 and jax.default_backend() == "cpu" else "jax"
+    best, subsets, cand, data_bits = run_search(
+        plan, padded, books, use_kl=config.select == "kl", backend=backend
+    )
+    n_sub = plan.n_subsets
+    curve = np.full(sum(min(n_env, max(s)) for s in sizes) + 1, np.inf)
     choices: dict[int, NodeChoice] = {}
     table: dict[tuple[int, ...], NodeChoice] = {}
-    env = np.arange(n_env)
+    grid_shape = tuple(ms)
     for gv in np.ndindex(*best.shape):
-        if not np.isfinite(best[gv]):
-            continue
-        us = np.unravel_index(int(arg[gv]), n_sub)
-        idx = [np.nonzero(mg[j][0][us[j]])[0] for j in range(len(ms))]
-        sub = sel[np.ix_(env, *idx)].reshape(n_env, -1)
-        local = np.unravel_index(np.argmin(sub, axis=1), [len(ix) for ix in idx])
-        chosen = [idx[j][local[j]] for j in range(len(ms))]  # per type (N,) codebook index
-        data = float(bits[(env, *chosen)].sum())
         ks = tuple(sizes[j][gv[j]] for j in range(len(ms)))
+        if any(k > n_env for k in ks) or not np.isfinite(best[gv]):
+            continue
+        idx = [np.nonzero(plan.masks[j][int(subsets[(j, *gv)])])[0] for j in range(len(ms))]
+        chosen = np.unravel_index(cand[gv][:n_env], grid_shape)
+        data = float(data_bits[gv])
         model = float(sum(_codebook_cost(n_env, k, m) for k, m in zip(ks, ms, strict=True)))
+        model += charge_bits
         assign = np.stack([books[j][chosen[j]] for j in range(len(ms))], axis=1)
         grids = np.meshgrid(*[books[j][idx[j]] for j in range(len(ms))], indexing="ij")
         cands = np.stack([g.reshape(-1) for g in grids], axis=1)
@@ -143,7 +171,9 @@ def codebook_node(
         if data + model < curve[k]:
             curve[k] = data + model
             choices[k] = ch
-    return NodeFit(node=node, parents=parents, curve=curve, choices=choices, table=table)
+    del n_sub
+    return NodeFit(node=node, parents=parents, curve=curve, choices=choices, table=table,
+                   approximate=approximate)
 
 
 @partial(jax.jit, static_argnames=("chunk",))

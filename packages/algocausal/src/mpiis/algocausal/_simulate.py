@@ -1,16 +1,17 @@
 """Simulators of the brief's data: the official bivariate replica, sparse mechanism shifts and
-the covariate-shift family. Every function takes ``key`` (a JAX PRNG key) keyword-only; the
-key seeds a local numpy generator, nothing global is touched."""
+the covariate-shift family. Every function takes ``rng`` (a ``numpy.random.Generator``)
+keyword-only, like :mod:`mpiis.shared.data`; nothing global is touched. Random DAGs and the
+linear-Gaussian sampling of the sparse-shift generator come from :mod:`mpiis.shared.data`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import jax
 import networkx as nx
 import numpy as np
 
-from mpiis.shared.validation import check_int
+from mpiis.shared.data import LinearSCM, random_dag
+from mpiis.shared.validation import check_fraction, check_int
 
 from ._data import GroundTruth, MultiEnvData
 
@@ -35,12 +36,13 @@ OFFICIAL_COVSHIFT_THETAS: tuple[tuple[float, ...], ...] = (
 )
 
 
-def _rng(key: jax.Array) -> np.random.Generator:
-    if not isinstance(key, jax.Array):
-        raise TypeError(f"`key` must be a JAX PRNG key (jax.random.key(seed)), got {type(key)}")
-    raw = key if not jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else (
-        jax.random.key_data(key))
-    return np.random.default_rng(np.asarray(raw).astype(np.uint64).ravel().tolist())
+def _rng(rng: np.random.Generator) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"`rng` must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
 
 
 def _blocks(values: np.ndarray) -> tuple[tuple[int, ...], ...]:
@@ -51,7 +53,7 @@ def _blocks(values: np.ndarray) -> tuple[tuple[int, ...], ...]:
 
 
 def simulate_official_bivariate(
-    *, key: jax.Array, n_per_env: int = 20, theta=OFFICIAL_THETA
+    *, rng: np.random.Generator, n_per_env: int = 20, theta=OFFICIAL_THETA
 ) -> MultiEnvData:
     """The official bivariate replica (claim 2): ``X1 ~ N(0, s_e)``, ``X2 = b_e X1 + N(0, v_e)``
     with ``theta[e] = (s_e, v_e, b_e)``; truth X1 -> X2 with per-type partitions."""
@@ -59,7 +61,7 @@ def simulate_official_bivariate(
     th = np.asarray(theta, dtype=np.float64)
     if th.ndim != 2 or th.shape[1] != 3:
         raise ValueError(f"`theta` must have shape (N, 3), got {th.shape}")
-    rng = _rng(key)
+    rng = _rng(rng)
     envs = []
     for s, v, b in th:
         x1 = rng.normal(0.0, np.sqrt(s), n)
@@ -75,7 +77,7 @@ def simulate_official_bivariate(
 
 def simulate_sparse_shift(
     *,
-    key: jax.Array,
+    rng: np.random.Generator,
     n_envs: int = 6,
     n_per_env: int = 100,
     n_vars: int = 2,
@@ -86,49 +88,44 @@ def simulate_sparse_shift(
 
     Environment 0 is the base. Bivariate: cause variance 1, ``b = +-U[0.5, 2]``, noise 1; one
     alternative per mechanism (cause variance ``U[2, 4]``; ``b +- U[0.5, 1.5]`` with noise
-    ``U[2, 4]``); each environment shifts the cause w.p. 1/3, the effect w.p. 1/3; columns are
-    swapped w.p. 1/2. ``d > 2``: a random DAG over a random order with ``edge_prob``, one node
-    (or none) shifted per environment.
+    ``U[2, 4]``); each environment shifts the cause w.p. 1/3, the effect w.p. 1/3; the edge
+    points either way w.p. 1/2 (``shuffle_columns``). ``d > 2``: a random DAG
+    (:func:`mpiis.shared.data.random_dag`, ``edge_prob``), one node (or none) shifted per
+    environment. Each environment is sampled from a :class:`mpiis.shared.data.LinearSCM`.
     """
+    rng = _rng(rng)
     n_envs = check_int(n_envs, "n_envs", minimum=1)
     n = check_int(n_per_env, "n_per_env", minimum=4)
     d = check_int(n_vars, "n_vars", minimum=2)
-    rng = _rng(key)
-    order = rng.permutation(d) if (d > 2 or (shuffle_columns and rng.random() < 0.5)) else (
-        np.arange(d))
+    edge_prob = check_fraction(edge_prob, "edge_prob")
     if d == 2:
-        adj = np.zeros((2, 2), bool)
-        adj[order[0], order[1]] = True
+        adj = (random_dag(2, rng=rng, edge_prob=1.0) if shuffle_columns
+               else np.array([[False, True], [False, False]]))
     else:
-        adj = np.zeros((d, d), bool)
-        for a in range(d):
-            for b in range(a + 1, d):
-                adj[order[a], order[b]] = rng.random() < edge_prob
+        adj = random_dag(d, rng=rng, edge_prob=edge_prob)
     coef = np.where(adj, rng.choice([-1.0, 1.0], (d, d)) * rng.uniform(0.5, 2.0, (d, d)), 0.0)
     alt_coef = np.where(adj, coef + rng.choice([-1.0, 1.0], (d, d)) * rng.uniform(0.5, 1.5,
                                                                                  (d, d)), 0.0)
     alt_noise = rng.uniform(2.0, 4.0, d)
     shifted = np.zeros((n_envs, d), bool)
+    cause = int(np.nonzero(adj.any(axis=1))[0][0]) if d == 2 else -1
     for e in range(1, n_envs):
         if d == 2:
             u = rng.random()
             if u < 1 / 3:
-                shifted[e, order[0]] = True
+                shifted[e, cause] = True
             elif u < 2 / 3:
-                shifted[e, order[1]] = True
+                shifted[e, 1 - cause] = True
         else:
             j = rng.integers(0, d + 1)
             if j > 0:
-                shifted[e, order[j - 1]] = True
+                shifted[e, j - 1] = True
     cols = tuple(f"X{i + 1}" for i in range(d))
     envs, params = [], {}
     for e in range(n_envs):
         b = np.where(shifted[e][None, :], alt_coef, coef)  # column j = mechanism of node j
         v = np.where(shifted[e], alt_noise, 1.0)
-        x = np.zeros((n, d))
-        for j in order:
-            x[:, j] = x @ b[:, j] + rng.normal(0.0, np.sqrt(v[j]), n)
-        envs.append(x)
+        envs.append(LinearSCM(weights=b, noise_std=np.sqrt(v)).sample(n, rng=rng))
         for j in range(d):
             for p in np.nonzero(adj[:, j])[0]:
                 params.setdefault(f"b:{cols[p]}->{cols[j]}", np.zeros(n_envs))[e] = b[p, j]
@@ -157,7 +154,7 @@ class CovShiftData:
 
 
 def simulate_covariate_shift(
-    *, key: jax.Array, theta, n_per_env: int = 10, n_values: int = 20
+    *, rng: np.random.Generator, theta, n_per_env: int = 10, n_values: int = 20
 ) -> CovShiftData:
     """E -> X1 -> X2 over ``{0..M-1}`` (claim 4): ``X1 | E`` censored Poisson with rate
     ``theta_E (M + 2)``, ``X2 | X1`` = ``N(X1, 1)`` rounded to the nearest bin and clipped;
@@ -167,7 +164,7 @@ def simulate_covariate_shift(
         raise ValueError(f"`theta` must be a 1-D array of values in (0, 1), got {theta!r}")
     n = check_int(n_per_env, "n_per_env", minimum=1)
     m = check_int(n_values, "n_values", minimum=2)
-    rng = _rng(key)
+    rng = _rng(rng)
     th = th[rng.permutation(th.size)]
     env = np.repeat(np.arange(th.size), n)
     x1 = np.minimum(rng.poisson(np.repeat(th, n) * (m + 2)), m - 1)

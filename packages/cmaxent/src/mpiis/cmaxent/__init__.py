@@ -2,25 +2,23 @@
 
 Tour:
     table = MomentTable.from_datasets({("X1", "Y"): d1, ("X2", "Y"): d2})   # moments only
+    CMaxEntClassifier().fit(X, y)        # causal, empirical p(x): logistic regression
     causal = CMaxEntClassifier("causal").fit_moments(table)        # X -> Y: logistic family
     anti = CMaxEntClassifier("anticausal").fit_moments(table)      # Y -> X: Gaussian class cond.
     boundary_angle(causal, anti)          # the merged boundaries differ with partial info
     solve_causal(table, p_x="empirical", X=X)   # = unpenalised logistic regression (claim 1)
     lda_from_moments(full_table)                # anticausal with all moments = LDA (claim 1)
-    check_feasibility(table)    # r < 1 test; infeasible moments raise InfeasibleMomentsError
+    prep = PreparedTable(table)   # completion, r and margins once; every solver takes it
+    check_feasibility(prep)     # r < 1 test; infeasible moments raise InfeasibleMomentsError
     LogOddsSumMerge().fit_moments(table)        # the practitioner's baseline
     plot_boundaries({"causal": causal, "anticausal": anti}, X=X, y=y)   # extra [matplotlib]
 """
 
-from ._anticausal import has_closed_form as has_closed_form
 from ._anticausal import lda_from_moments as lda_from_moments
 from ._anticausal import pooled_naive_bayes_from_moments as pooled_naive_bayes_from_moments
 from ._anticausal import solve_anticausal as solve_anticausal
 from ._causal import causal_direction_gaussian as causal_direction_gaussian
 from ._causal import solve_causal as solve_causal
-from ._causal import solve_causal_reduced as solve_causal_reduced
-from ._completion import is_chordal as is_chordal
-from ._completion import max_entropy_completion as max_entropy_completion
 from ._errors import InfeasibleMomentsError as InfeasibleMomentsError
 from ._errors import NearlyInfeasibleWarning as NearlyInfeasibleWarning
 from ._errors import SolverDivergedError as SolverDivergedError
@@ -31,11 +29,10 @@ from ._geometry import Boundary as Boundary
 from ._geometry import boundary_angle as boundary_angle
 from ._geometry import boundary_distance as boundary_distance
 from ._geometry import decision_boundary as decision_boundary
-from ._geometry import one_minus_cos as one_minus_cos
 from ._merge_baselines import LogOddsSumMerge as LogOddsSumMerge
 from ._moments import MomentTable as MomentTable
 from ._plot import plot_boundaries as plot_boundaries
-from ._quadrature import gauss_expect as gauss_expect
+from ._prepared import PreparedTable as PreparedTable
 from ._solution import CMaxEntConfig as CMaxEntConfig
 from ._solution import CMaxEntSolution as CMaxEntSolution
 from ._solution import ImpliedMoments as ImpliedMoments
@@ -57,6 +54,7 @@ __all__ = [
     "LogOddsSumMerge",
     "MomentTable",
     "NearlyInfeasibleWarning",
+    "PreparedTable",
     "SolverDivergedError",
     "SyntheticInstance",
     "anticausal_moments",
@@ -66,18 +64,12 @@ __all__ = [
     "causal_moments",
     "check_feasibility",
     "decision_boundary",
-    "gauss_expect",
-    "has_closed_form",
-    "is_chordal",
     "lda_from_moments",
     "make_anticausal_gaussian",
     "make_causal_logistic",
-    "max_entropy_completion",
-    "one_minus_cos",
     "plot_boundaries",
     "pooled_naive_bayes_from_moments",
     "random_instance",
     "solve_anticausal",
     "solve_causal",
-    "solve_causal_reduced",
 ]

@@ -26,12 +26,10 @@ import numpy as np
 
 from mpiis.shared.validation import check_choice
 
-from ._causal import _raise_if_failed
-from ._completion import is_chordal, max_entropy_completion
-from ._errors import InfeasibleMomentsError
-from ._feasibility import check_feasibility, ensure_feasible, within_class_observed
+from ._feasibility import _anticausal, ensure_feasible
 from ._moments import MomentTable
-from ._newton import minimize, x64
+from ._newton import minimize, raise_if_failed, x64
+from ._prepared import PreparedTable, as_prepared
 from ._solution import CMaxEntConfig, CMaxEntSolution, ImpliedMoments
 
 __all__ = ["has_closed_form", "lda_from_moments", "pooled_naive_bayes_from_moments",
@@ -62,12 +60,13 @@ def _dual(z: jax.Array, data: tuple) -> jax.Array:
             - b @ m_xy + 0.5 * jnp.sum(lam * s_obs))
 
 
-def has_closed_form(table: MomentTable) -> bool:
+def has_closed_form(table: MomentTable | PreparedTable) -> bool:
     """True when every (X_i, Y) is observed and the X-X pattern is chordal."""
-    return bool(table.obs_y.all() and is_chordal(table.pattern))
+    return as_prepared(table).has_closed_form
 
 
-def _pattern_text(table: MomentTable) -> str:
+def _pattern_text(table: MomentTable | PreparedTable) -> str:
+    table = table.table if isinstance(table, PreparedTable) else table
     return (f"O = {list(table.observed_with_target)} of {list(table.predictors)}, observed "
             f"pairs {list(table.observed_pairs)}")
 
@@ -93,26 +92,7 @@ def _solution_from_gaussians(table, mu0, mu1, sw, method, margin, n_iter=0,
                            n_iter, resid, float(margin), implied, method)
 
 
-def _within(table: MomentTable, pattern: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mu0, mu1, sw_obs = within_class_observed(table)
-    if np.any(np.diag(sw_obs) <= 0):
-        raise InfeasibleMomentsError("the within-class variance Var X_i - pi1 pi0 delta_i^2 is "
-                                     "<= 0 for some predictor", margin=0.0,
-                                     reason="within-class covariance not PD")
-    try:
-        sw, _ = max_entropy_completion(sw_obs, pattern, what="the within-class covariance")
-    except InfeasibleMomentsError as exc:
-        raise InfeasibleMomentsError(str(exc), margin=0.0,
-                                     reason="within-class covariance not PD") from None
-    return mu0, mu1, sw
-
-
-def _margin(sw: np.ndarray) -> float:
-    s = 1.0 / np.sqrt(np.diag(sw))
-    return float(np.linalg.eigvalsh(sw * np.outer(s, s))[0])
-
-
-def lda_from_moments(table: MomentTable) -> CMaxEntSolution:
+def lda_from_moments(table: MomentTable | PreparedTable) -> CMaxEntSolution:
     """Anticausal CMAXENT with every moment observed: linear discriminant analysis.
 
     mu_1 = m_XY / pi_1, mu_0 = (m_X - m_XY) / pi_0, Sigma_w = S - pi_1 mu_1 mu_1^T -
@@ -123,29 +103,34 @@ def lda_from_moments(table: MomentTable) -> CMaxEntSolution:
         ValueError: when some pair or some (X_i, Y) is unobserved.
         InfeasibleMomentsError: reason ``"within-class covariance not PD"``.
     """
-    if not (table.pattern.all() and table.obs_y.all()):
+    prep = as_prepared(table)
+    if not (prep.pattern.all() and prep.obs_y.all()):
         raise ValueError(f"`table` must observe every pair and every (X_i, Y) for LDA, got "
-                         f"{_pattern_text(table)}; use solve_anticausal(table)")
-    mu0, mu1, sw = _within(table, table.pattern)
-    return _solution_from_gaussians(table, mu0, mu1, sw, "lda", _margin(sw))
+                         f"{_pattern_text(prep)}; use solve_anticausal(table)")
+    mu0, mu1 = prep.class_means
+    return _solution_from_gaussians(prep, mu0, mu1, prep.within(), "lda",
+                                    prep.anticausal_margin)
 
 
-def pooled_naive_bayes_from_moments(table: MomentTable) -> CMaxEntSolution:
+def pooled_naive_bayes_from_moments(table: MomentTable | PreparedTable) -> CMaxEntSolution:
     """Case P1 (no X-X pair used, every (X_i, Y) observed): pooled-variance naive Bayes,
     w_i = delta_i / (Var X_i - pi_1 pi_0 delta_i^2), delta = mu_1 - mu_0.
 
     It equals anticausal CMAXENT when no X-X pair is observed; with observed pairs it ignores
     them (the practitioner's naive Bayes).
     """
-    if not table.obs_y.all():
+    prep = as_prepared(table)
+    if not prep.obs_y.all():
         raise ValueError(f"`table` must observe every (X_i, Y) for naive Bayes, got "
-                         f"{_pattern_text(table)}; use solve_anticausal(table, "
+                         f"{_pattern_text(prep)}; use solve_anticausal(table, "
                          f"method='numerical')")
-    mu0, mu1, sw = _within(table, np.eye(table.k, dtype=bool))
-    return _solution_from_gaussians(table, mu0, mu1, sw, "pooled-naive-bayes", _margin(sw))
+    mu0, mu1 = prep.class_means
+    sw = prep.within(np.eye(prep.k, dtype=bool))
+    return _solution_from_gaussians(prep, mu0, mu1, sw, "pooled-naive-bayes",
+                                    prep.anticausal_margin)
 
 
-def solve_anticausal(table: MomentTable, *,
+def solve_anticausal(table: MomentTable | PreparedTable, *,
                      method: Literal["auto", "closed", "numerical"] = "auto",
                      config: CMaxEntConfig | None = None) -> CMaxEntSolution:
     """Anticausal CMAXENT (A1): closed form when one exists, else Newton on D_a.
@@ -161,32 +146,31 @@ def solve_anticausal(table: MomentTable, *,
         SolverDivergedError: no convergence within ``config.max_iter``.
     """
     config = CMaxEntConfig() if config is None else config
-    if not isinstance(table, MomentTable):
-        raise TypeError(f"`table` must be a MomentTable, got {type(table).__name__}")
+    table = as_prepared(table)
     check_choice(method, "method", ("auto", "closed", "numerical"))
-    closed = has_closed_form(table)
+    closed = table.has_closed_form
     if method == "closed" and not closed:
         raise ValueError(f"`method`='closed' needs every (X_i, Y) observed and a chordal X-X "
                          f"pattern, got {_pattern_text(table)}; use method='numerical'")
-    feas = check_feasibility(table, direction="anticausal")
+    feas = _anticausal(table)
     ensure_feasible(feas, config.near_infeasible, "anticausal CMAXENT")
     if closed and method != "numerical":
-        mu0, mu1, sw = _within(table, table.pattern)
+        mu0, mu1 = table.class_means
         name = ("lda" if table.pattern.all() else
-                "pooled-naive-bayes" if not table.observed_pairs else "chordal-lda")
-        return _solution_from_gaussians(table, mu0, mu1, sw, name, feas.margin)
+                "pooled-naive-bayes" if not table.table.observed_pairs else "chordal-lda")
+        return _solution_from_gaussians(table, mu0, mu1, table.within(), name, feas.margin)
     k = table.k
     iu = np.triu_indices(k)
     lam0 = np.diag(1.0 / table.var)
     z0 = np.concatenate([lam0 @ table.mean, np.zeros(k), lam0[iu]])
     mask = np.concatenate([np.ones(k), table.obs_y.astype(float), table.pattern[iu]])
-    s_obs = np.where(table.pattern, table.second, 0.0)
+    s_obs = np.where(table.pattern, table.table.second, 0.0)
     with x64():
         data = (jnp.asarray(table.mean), jnp.asarray(np.where(table.obs_y, table.cross, 0.0)),
                 jnp.asarray(s_obs), jnp.float64(table.m_y))
         out = minimize(_dual, z0, data, mask=mask, tol=config.tol, max_iter=config.max_iter,
                        solver=config.solver)
-    _raise_if_failed(out, "anticausal CMAXENT", config.max_iter)
+    raise_if_failed(out, "anticausal CMAXENT", config.max_iter)
     a, b = out.z[:k], out.z[k:2 * k]
     up = np.zeros((k, k))
     up[iu] = out.z[2 * k:]

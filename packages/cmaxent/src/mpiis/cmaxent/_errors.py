@@ -12,12 +12,18 @@ class InfeasibleMomentsError(ValueError):
         margin: the feasibility margin (1 - r for the Gaussian causal check, the scaled LP
             slack for the empirical check); <= 0 or tiny when infeasible.
         reason: a short description of the failed condition.
+        feature: the predictor behind an infeasible Gaussian causal merge (None otherwise).
+        studies: the datasets (column-name tuples) that gave that predictor's moments with Y.
     """
 
-    def __init__(self, message: str, *, margin: float, reason: str) -> None:
+    def __init__(self, message: str, *, margin: float, reason: str,
+                 feature: str | None = None,
+                 studies: tuple[tuple[str, ...], ...] = ()) -> None:
         super().__init__(message)
         self.margin = float(margin)
         self.reason = reason
+        self.feature = feature
+        self.studies = tuple(studies)
 
 
 class SolverDivergedError(RuntimeError):

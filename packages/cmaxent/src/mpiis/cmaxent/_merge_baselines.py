@@ -7,11 +7,10 @@ from typing import Any
 import numpy as np
 from scipy.special import logit
 
-from mpiis.shared.validation import check_array
-
 from ._causal import solve_causal
-from ._estimator import _LinearLogOdds, check_binary_target
+from ._estimator import _LinearLogOdds
 from ._moments import MomentTable
+from ._prepared import PreparedTable, as_prepared
 from ._solution import CMaxEntConfig
 
 __all__ = ["LogOddsSumMerge"]
@@ -30,7 +29,10 @@ class LogOddsSumMerge(_LinearLogOdds):
     """
 
     def __init__(self, *, config: CMaxEntConfig | None = None) -> None:
-        self.config = CMaxEntConfig() if config is None else config
+        self.config = config
+
+    def _config(self) -> CMaxEntConfig:
+        return CMaxEntConfig() if self.config is None else self.config
 
     def _combine(self, fits: list[tuple[int, float, float]], k: int, m_y: float,
                  classes: np.ndarray) -> LogOddsSumMerge:
@@ -43,27 +45,28 @@ class LogOddsSumMerge(_LinearLogOdds):
         self.coef_, self.intercept_, self.classes_ = coef, float(icpt), classes
         return self
 
-    def fit_moments(self, table: MomentTable) -> LogOddsSumMerge:
+    def fit_moments(self, table: MomentTable | PreparedTable) -> LogOddsSumMerge:
         """Fit one Gaussian-causal univariate logistic model per predictor in O."""
-        if not isinstance(table, MomentTable):
-            raise TypeError(f"`table` must be a MomentTable, got {type(table).__name__}")
+        table = as_prepared(table).table
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
         fits = []
         for i, name in enumerate(table.predictors):
             if table.obs_y[i]:
-                s = solve_causal(table.subset([name]), config=self.config)
+                s = solve_causal(table.subset([name]), config=self._config())
                 fits.append((i, s.intercept, float(s.coef[0])))
         return self._combine(fits, table.k, table.m_y, np.array([0, 1]))
 
     def fit(self, X: Any, y: Any) -> LogOddsSumMerge:
         """Fit one univariate logistic regression per column of X (n, k)."""
-        x = np.asarray(check_array(X, "X", ndim=2, min_rows=2), dtype=np.float64)
-        classes, y01 = check_binary_target(y, x.shape[0])
+        x, classes, y01 = self._fit_data(X, y)
         fits = []
         for i in range(x.shape[1]):
             xi = x[:, i:i + 1]
             t = MomentTable.from_datasets({("x", "__y__"): np.column_stack([xi, y01])},
                                           target="__y__")
-            s = solve_causal(t, p_x="empirical", X=xi, config=self.config)
+            s = solve_causal(t, p_x="empirical", X=xi, config=self._config())
             fits.append((i, s.intercept, float(s.coef[0])))
         return self._combine(fits, x.shape[1], float(y01.mean()), classes)
 

@@ -21,25 +21,21 @@ class CMaxEntConfig:
         max_iter: Newton (or L-BFGS) iterations before ``SolverDivergedError``.
         solver: ``"newton"`` (exact Hessian) or ``"lbfgs"`` (optax; for k > 50).
         near_infeasible: a feasibility margin below this issues ``NearlyInfeasibleWarning``.
-        lp_max_rows: the empirical path runs its feasibility LP before the solve only for
-            n <= lp_max_rows (the LP costs seconds at n = 1e5). Above it, a converged solve
-            with min(q, 1-q) / min(m_Y, 1-m_Y) >= near_infeasible, q = sigma(X beta),
-            certifies feasibility (q is a strictly interior LP point); otherwise the LP runs
-            after the solve and raises or warns.
+            On the empirical path a converged solve with min(q, 1-q) / min(m_Y, 1-m_Y) >=
+            near_infeasible, q = sigma(X beta), certifies feasibility (q is a strictly
+            interior point of the separability LP); otherwise the exact LP decides.
     """
 
     tol: float = 1e-10  # brief: ||grad||_inf <= 1e-10
     max_iter: int = 100  # brief: default max_iter 100
     solver: Literal["newton", "lbfgs"] = "newton"  # never switched automatically
     near_infeasible: float = 1e-3  # brief: margin < 1e-3 warns
-    lp_max_rows: int = 20_000  # empirical path: above this n the feasibility LP is skipped
 
     def __post_init__(self) -> None:
         check_positive(self.tol, "tol")
         check_int(self.max_iter, "max_iter", minimum=1)
         check_choice(self.solver, "solver", ("newton", "lbfgs"))
         check_positive(self.near_infeasible, "near_infeasible", strict=False)
-        check_int(self.lp_max_rows, "lp_max_rows", minimum=0)
 
     @classmethod
     def tiny(cls) -> CMaxEntConfig:
@@ -48,7 +44,7 @@ class CMaxEntConfig:
 
     def to_dict(self) -> dict:
         return {"tol": self.tol, "max_iter": self.max_iter, "solver": self.solver,
-                "near_infeasible": self.near_infeasible, "lp_max_rows": self.lp_max_rows}
+                "near_infeasible": self.near_infeasible}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +88,9 @@ class CMaxEntSolution:
         converged: whether the solver met its tolerance (always True for closed forms).
         n_iter: solver iterations (0 for closed forms).
         max_moment_residual: the largest |model moment - target moment|.
-        feasibility_margin: 1 - r (Gaussian causal), the LP margin (empirical), or the
-            smallest eigenvalue of the within-class correlation (anticausal).
+        feasibility_margin: 1 - r (Gaussian causal), the LP margin or its lower bound from
+            the converged solve (empirical), or 1 - c^T Sigma_OO^-1 c / (pi1 pi0), the share
+            of variance left within class (anticausal).
         implied: moments of the fitted joint.
         method: how it was obtained (``"newton"``, ``"lda"``, ``"pooled-naive-bayes"``...).
     """

@@ -307,7 +307,9 @@ def _claim(smoke: bool, **kw) -> ClaimResult:
     return ClaimResult.measure(**kw)
 
 
-suite = Suite("diffratio", description=__doc__ or "")
+# On a CPU these small networks run fastest on one intra-op thread, and several threads thrash
+# when the cores are shared; the suite pins that (and records it) while it runs.
+suite = Suite("diffratio", description=__doc__ or "", torch_threads=1)
 
 
 def run(preset: str, *, seed: int = 0, out_dir: Path | None = None) -> list[ClaimResult]:
@@ -437,20 +439,11 @@ _CLAIM_PHASE = {"A1": ("ring", True), "A2": ("ring", True), "A5": ("ring", False
 
 def _register(cid: str, phase: str, gate: bool) -> None:
     def claim(ctx: Context) -> list[ClaimResult]:
-        device = ctx.shared("state", lambda: _state(ctx))["device"]
-        threads = torch.get_num_threads()
-        if device.type == "cpu":
-            # Benchmark-only, restored below: these small networks run fastest on one
-            # intra-op thread, and several threads thrash when the cores are shared.
-            torch.set_num_threads(1)
-        try:
-            got = ctx.shared(phase, lambda: _PHASES[phase](ctx)).get(cid)
-            if cid == "M1":  # the last claim: every phase has run, draw the figures
-                st = ctx.shared("state", lambda: _state(ctx))
-                if st["p"].full or st["smoke"]:
-                    ctx.figure("figures", lambda path: _draw_figures(ctx, path.parent))
-        finally:
-            torch.set_num_threads(threads)
+        got = ctx.shared(phase, lambda: _PHASES[phase](ctx)).get(cid)
+        if cid == "M1":  # the last claim: every phase has run, draw the figures
+            st = ctx.shared("state", lambda: _state(ctx))
+            if st["p"].full or st["smoke"]:
+                ctx.figure("figures", lambda path: _draw_figures(ctx, path.parent))
         if not got:
             ctx.skip(f"not evaluated at preset {ctx.preset!r}")
         for r in got:

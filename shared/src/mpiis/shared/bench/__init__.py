@@ -40,6 +40,7 @@ from ._runner import SuiteReport as SuiteReport
 from ._runner import discover as discover
 from ._runner import load_schema as load_schema
 from ._runner import machine_info as machine_info
+from ._runner import record_version as record_version
 from ._runner import render_markdown as render_markdown
 from ._runner import run_suite as run_suite
 from ._speed import SpeedComparison as SpeedComparison
@@ -70,6 +71,7 @@ __all__ = [
     "load_schema",
     "machine_info",
     "main",
+    "record_version",
     "render_markdown",
     "run_suite",
     "thread_settings",

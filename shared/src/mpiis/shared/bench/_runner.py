@@ -28,6 +28,7 @@ __all__ = [
     "discover",
     "load_schema",
     "machine_info",
+    "record_version",
     "render_markdown",
     "run_suite",
 ]
@@ -37,10 +38,22 @@ ENTRY_POINT_GROUP = "mpiis.benchmarks"
 SCHEMA_VERSION = 2
 
 
-def load_schema() -> dict[str, Any]:
-    """The JSON Schema of a recorded run (``schema_version`` = :data:`SCHEMA_VERSION`)."""
-    text = resources.files("mpiis.shared.bench").joinpath("schema.json").read_text()
+def load_schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """The JSON Schema of a recorded run of format ``version`` (default: the current one).
+
+    Version 1 is the first format, written before records carried ``schema_version``; it is
+    kept so that older recorded runs can still be checked.
+    """
+    files = {SCHEMA_VERSION: "schema.json", 1: "schema_v1.json"}
+    if version not in files:
+        raise ValueError(f"`version` must be one of {sorted(files)}, got {version!r}")
+    text = resources.files("mpiis.shared.bench").joinpath(files[version]).read_text()
     return json.loads(text)
+
+
+def record_version(record: dict[str, Any]) -> int:
+    """The format version of a recorded run (1 when it carries no ``schema_version``)."""
+    return int(record.get("schema_version", 1))
 
 
 def discover() -> dict[str, Any]:
@@ -113,6 +126,7 @@ class SuiteReport:
     error: str | None = None
     notes: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    threads: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def n_gates(self) -> int:
@@ -143,6 +157,12 @@ class SuiteReport:
             parts.append("no GATE ran, so not a pass")
         return "; ".join(parts)
 
+    def machine(self) -> dict[str, Any]:
+        """:func:`machine_info` plus the thread settings the suite pinned while it ran."""
+        m = machine_info()
+        m["thread_settings"] = {**m["thread_settings"], **self.threads}
+        return m
+
     def to_dict(self) -> dict[str, Any]:
         counts = {s: sum(1 for r in self.results if r.status == s)
                   for s in ("pass", "FAIL", "miss", "reported", "error", "skipped")}
@@ -156,7 +176,7 @@ class SuiteReport:
             "error": self.error,
             "seconds": round(self.seconds, 3),
             "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "machine": machine_info(),
+            "machine": self.machine(),
             "options": {k: (str(v) if isinstance(v, Path) else v)
                         for k, v in self.options.items()},
             "counts": counts,
@@ -186,12 +206,13 @@ def run_suite(
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    error, notes, results, opts = None, (), [], dict(options or {})
+    error, notes, results, opts, threads = None, (), [], dict(options or {}), {}
     try:
         if isinstance(suite, Suite):
             run = suite.execute(preset, seed=seed, out_dir=out_dir, options=options,
                                 progress=progress)
             results, notes, opts = list(run.results), run.notes, dict(run.options)
+            threads = dict(run.threads)
         else:
             if options:
                 raise ValueError(f"suite {package!r} declares no options; got {sorted(options)}")
@@ -202,7 +223,7 @@ def run_suite(
     except Exception:
         error = traceback.format_exc()
     report = SuiteReport(package, preset, seed, tuple(results), time.perf_counter() - t0, error,
-                         tuple(notes), opts)
+                         tuple(notes), opts, threads)
     if out_dir is not None:
         (out_dir / f"{package}.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         (out_dir / f"{package}.md").write_text(render_markdown(report))
@@ -249,7 +270,7 @@ def threshold_text(r: ClaimResult) -> str:
 
 def render_markdown(report: SuiteReport) -> str:
     """The report as a Markdown table (one row per claim), then errors and notes."""
-    m = machine_info()
+    m = report.machine()
     lines = [
         f"# {report.package}: preset `{report.preset}`, seed {report.seed}",
         "",

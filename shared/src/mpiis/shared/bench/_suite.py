@@ -8,6 +8,7 @@ others still run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import traceback
@@ -161,6 +162,26 @@ class SuiteRun:
     results: tuple[ClaimResult, ...]
     notes: tuple[str, ...]
     options: Mapping[str, Any]
+    threads: Mapping[str, str] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def _pinned_torch_threads(n: int | None):
+    """Set torch's intra-op threads to ``n`` for the block (when torch is installed)."""
+    if n is None:
+        yield {}
+        return
+    try:
+        import torch
+    except ImportError:
+        yield {}
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield {"torch_threads_during_run": str(n)}
+    finally:
+        torch.set_num_threads(before)
 
 
 def _summary(exc: BaseException) -> str:
@@ -172,6 +193,10 @@ def _summary(exc: BaseException) -> str:
 class Suite:
     """A package's benchmark: options plus one registered function per claim.
 
+    ``torch_threads`` pins torch's intra-op threads while the suite runs (on a CPU, small
+    networks thrash on several threads of a shared machine); the previous setting is restored
+    afterwards and the pinned one is recorded in the run's thread settings.
+
     Example::
 
         suite = Suite("cats", options=[Option("data_csv", default=None, help="a table")])
@@ -180,8 +205,12 @@ class Suite:
         def _c1(ctx): return ClaimResult.measure(...)
     """
 
-    def __init__(self, name: str, *, options: Sequence[Option] = (), description: str = ""):
+    def __init__(self, name: str, *, options: Sequence[Option] = (), description: str = "",
+                 torch_threads: int | None = None):
+        if torch_threads is not None and torch_threads < 1:
+            raise ValueError(f"`torch_threads` must be >= 1, got {torch_threads}")
         self.name = name
+        self.torch_threads = torch_threads
         self.description = description
         self.options = {o.name: o for o in options}
         if len(self.options) != len(options):
@@ -254,6 +283,13 @@ class Suite:
             out_dir = Path(out_dir)
             out_dir.mkdir(parents=True, exist_ok=True)
         ctx = Context(preset, int(seed), out_dir, MappingProxyType(opts))
+        with _pinned_torch_threads(self.torch_threads) as threads:
+            results = self._run_claims(ctx, progress)
+        return SuiteRun(tuple(results), tuple(ctx.notes), MappingProxyType(opts), threads)
+
+    def _run_claims(self, ctx: Context,
+                    progress: Callable[[str], None] | None) -> list[ClaimResult]:
+        preset = ctx.preset
         results: list[ClaimResult] = []
         total = len(self._claims)
         for k, c in enumerate(self._claims.values(), 1):
@@ -289,7 +325,7 @@ class Suite:
             if progress is not None:
                 states = ", ".join(f"{g.id} {g.status}" for g in got)
                 progress(f"[{self.name} {k}/{total}] {c.id} done in {dt:.1f} s: {states}")
-        return SuiteRun(tuple(results), tuple(ctx.notes), MappingProxyType(opts))
+        return results
 
     def __call__(self, preset: str, *, seed: int = 0, out_dir: Path | None = None,
                  **options: Any) -> list[ClaimResult]:

@@ -1,0 +1,417 @@
+"""The codebook search of one node (brief, "Exact vectorised reformulation"), in two backends
+that run the same algorithm step for step:
+
+* ``"jax"``: jitted programs per shape bucket. The KL / code-length tables, the masked nested
+  minima (``lax.map`` over chunks of the first type's subsets, each chunk <= 64 MiB) and the
+  per-size-vector minima run in one program; the back-tracking of the chosen subsets and of
+  every environment's assignment in a second one (fused into the first, XLA CPU scheduled it
+  about ten times slower). The number of environments is padded to a bucket
+  (:data:`ENV_BUCKETS`; padded environments contribute 0), so ``N = 5`` reuses the ``N = 6``
+  compile. The codebook size is not padded: the subset count grows as ``2^M``, so a padded
+  ``M`` would cost more than a compile.
+* ``"numpy"``: the same steps in vectorised numpy (loops only over the ``M`` values of one
+  codebook and over chunks). It ships as the fair speed baseline of the JAX program; the loop
+  port of the official algorithm (:mod:`._reference`) stays for parity.
+
+The main pass keeps only the size-group minima ``w[u0, g1, ..., g_{m-1}]``; the first
+minimising subset of type 0 is read off them and those of the later types are found by
+recomputing the few rows of the chosen subsets. Ties go to the earliest subset tuple in
+row-major order and, for an environment's assignment, to the lowest codebook index, as in the
+reference.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from functools import cached_property, lru_cache, partial
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["ENV_BUCKETS", "SearchPlan", "env_bucket", "make_plan", "run_search"]
+
+ENV_BUCKETS = (1, 2, 3, 4, 6, 8, 10, 12, 16, 24, 32)
+CHUNK_ELEMENTS = 8_000_000  # 64 MiB of float64 per chunk intermediate
+LN2 = math.log(2.0)
+
+
+def env_bucket(n_env: int) -> int:
+    """The padded number of environments a problem with ``n_env`` compiles for."""
+    for b in ENV_BUCKETS:
+        if b >= n_env:
+            return b
+    return n_env
+
+
+@lru_cache(maxsize=256)
+def _size_masks(m: int, sizes: tuple[int, ...]) -> np.ndarray:
+    rows = []
+    for k in sizes:
+        for comb in itertools.combinations(range(m), k):
+            row = np.zeros(m, dtype=bool)
+            row[list(comb)] = True
+            rows.append(row)
+    out = np.array(rows, dtype=bool).reshape(-1, m)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class SearchPlan:
+    """Static description of one node search.
+
+    Attributes:
+        masks: per type ``(n_j, M_j)`` subset masks, grouped by size (ascending),
+            ``itertools.combinations`` order within a size (a beam keeps a sub-list, in order).
+        bounds: per type, per size group, the ``(start, stop)`` rows of ``masks[j]``.
+        sizes: per type, the ``k`` of each size group.
+        n_pad: padded number of environments.
+    """
+
+    masks: tuple[np.ndarray, ...]
+    bounds: tuple[tuple[tuple[int, int], ...], ...]
+    sizes: tuple[tuple[int, ...], ...]
+    n_pad: int
+
+    @property
+    def n_subsets(self) -> tuple[int, ...]:
+        return tuple(int(mk.shape[0]) for mk in self.masks)
+
+    @cached_property
+    def device_masks(self) -> tuple[jax.Array, ...]:
+        """The masks as JAX arrays, transferred once per plan."""
+        return tuple(jnp.asarray(mk) for mk in self.masks)
+
+    @property
+    def combinations(self) -> int:
+        """Subset tuples x padded environments evaluated by the search."""
+        return self.n_pad * math.prod(self.n_subsets)
+
+
+def _bounds_of(counts: list[int]) -> tuple[tuple[int, int], ...]:
+    out, a = [], 0
+    for c in counts:
+        out.append((a, a + c))
+        a += c
+    return tuple(out)
+
+
+def make_plan(ms: list[int], sizes: list[tuple[int, ...]], n_pad: int) -> SearchPlan:
+    """The exhaustive plan: every subset of every type's codebook with a size in ``sizes``
+    (cached, so a repeated shape reuses its device-resident masks)."""
+    return _make_plan(tuple(ms), tuple(tuple(s) for s in sizes), n_pad)
+
+
+@lru_cache(maxsize=128)
+def _make_plan(ms: tuple[int, ...], sizes: tuple[tuple[int, ...], ...], n_pad: int) -> SearchPlan:
+    masks = tuple(_size_masks(m, s) for m, s in zip(ms, sizes, strict=True))
+    bounds = tuple(
+        _bounds_of([math.comb(m, k) for k in s]) for m, s in zip(ms, sizes, strict=True)
+    )
+    return SearchPlan(masks=masks, bounds=bounds, sizes=tuple(sizes), n_pad=n_pad)
+
+
+def beam_plan(plan: SearchPlan, sel: np.ndarray, width: int) -> SearchPlan:
+    """Keep, per type and size, the ``width`` subsets whose relaxed score is smallest.
+
+    The relaxed score of a subset ``S`` of type ``j`` is ``sum_e min_{c in S} T_j[e, c]`` with
+    ``T_j`` the selection table minimised over every other type (the other types' subsets left
+    free). Kept subsets stay in their original order, so ties break as in the exact search.
+    """
+    m = len(plan.masks)
+    masks, bounds = [], []
+    for j in range(m):
+        other = tuple(a for a in range(1, m + 1) if a != j + 1)
+        tj = sel.min(axis=other) if other else sel  # (N, M_j)
+        score = _masked_min_np(tj, 1, plan.masks[j]).sum(axis=0)  # (n_j,)
+        keep, counts = [], []
+        for a, b in plan.bounds[j]:
+            order = np.argsort(score[a:b], kind="stable")[:width]
+            keep.append(np.sort(order) + a)
+            counts.append(len(order))
+        masks.append(plan.masks[j][np.concatenate(keep)])
+        bounds.append(_bounds_of(counts))
+    return SearchPlan(masks=tuple(masks), bounds=tuple(bounds), sizes=plan.sizes,
+                      n_pad=plan.n_pad)
+
+
+# ------------------------------------------------------------------------ shared algebra
+def _tables(xp, beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid, coef_books, noise_book):
+    """KL (nats) and code length (bits) of every environment under every candidate tuple,
+    ``(N, G, M_v)`` with ``G`` the coefficient grid in row-major order; padded environments
+    (``valid = False``) get 0 in both, invalid variances ``+inf``."""
+    if coef_books:
+        mesh = xp.meshgrid(*coef_books, indexing="ij")
+        g = xp.stack([mm.reshape(-1) for mm in mesh], axis=-1)
+    else:
+        g = xp.zeros((1, 0))
+    v = noise_book
+    ok = v > 0
+    vs = xp.where(ok, v, 1.0)
+    delta = beta_hat[:, None, :] - g[None, :, :]
+    quad = xp.einsum("egp,epq,egq->eg", delta, spp, delta)
+    kl = 0.5 * (
+        xp.log(vs[None, None, :] / v_hat[:, None, None])
+        + (v_hat[:, None, None] + quad[:, :, None]) / vs[None, None, :]
+        - 1.0
+    )
+    rss = s_ii[:, None] - 2.0 * xp.einsum("gp,ep->eg", g, s_pi) + xp.einsum(
+        "gp,epq,gq->eg", g, s_pp, g
+    )
+    nats = 0.5 * n[:, None, None] * xp.log(2.0 * np.pi * vs)[None, None, :] + rss[
+        :, :, None
+    ] / (2.0 * vs[None, None, :])
+    kl = xp.where(ok[None, None, :], kl, xp.inf)
+    bits = xp.where(ok[None, None, :], nats / LN2, xp.inf)
+    keep = valid[:, None, None]
+    return xp.where(keep, kl, 0.0), xp.where(keep, bits, 0.0)
+
+
+def _masked_min(xp, t, axis: int, mask):
+    """``out[..., u, ...] = min_{c : mask[u, c]} t[..., c, ...]`` along ``axis`` (+inf for an
+    empty subset), as a running minimum over the codebook values."""
+    tm = xp.moveaxis(t, axis, -1)
+    out = None
+    for c in range(mask.shape[1]):
+        cand = xp.where(mask[:, c], tm[..., c: c + 1], xp.inf)
+        out = cand if out is None else xp.minimum(out, cand)
+    return xp.moveaxis(out, -1, axis)
+
+
+def _masked_min_np(t, axis, mask):
+    return _masked_min(np, t, axis, mask)
+
+
+def _group_min(xp, v, axis: int, bounds):
+    """Minimum of ``v`` over each static slice of ``axis`` (one slice per subset size)."""
+    mins = []
+    for a, b in bounds:
+        idx = [slice(None)] * v.ndim
+        idx[axis] = slice(a, b)
+        mins.append(v[tuple(idx)].min(axis=axis))
+    out = xp.stack(mins, axis=axis)
+    # XLA would otherwise fuse the producer of ``v`` into every slice and recompute it
+    return jax.lax.optimization_barrier(out) if xp is jnp else out
+
+
+def _group_ids(bounds, n_rows: int) -> np.ndarray:
+    """Size group of every subset row (``-1`` for padding rows)."""
+    gid = np.full(n_rows, -1, dtype=np.int64)
+    for g, (a, b) in enumerate(bounds):
+        gid[a:b] = g
+    return gid
+
+
+def _first_sum_jax(pre, mk):
+    """``v[u, r] = sum_e min_{c in S_u} pre[e, c, r]`` for subset rows ``mk (c, M0)``; the
+    where is fused into the reduction by XLA."""
+    return jnp.min(jnp.where(mk[:, None, :, None], pre[None], jnp.inf), axis=2).sum(axis=1)
+
+
+def _first_sum_loop(xp, pre, mk):
+    """The same as :func:`_first_sum_jax` as a running minimum over the ``M0`` codebook
+    values (no ``(c, N, M0, R)`` temporary): numpy's fastest form, and the back-tracking's."""
+    out = None
+    for c in range(mk.shape[1]):
+        cand = xp.where(mk[:, c][:, None, None], pre[None, :, c, :], xp.inf)
+        out = cand if out is None else xp.minimum(out, cand)
+    return out.sum(axis=1)
+
+
+def _first_sum_np(pre, mk):
+    return _first_sum_loop(np, pre, mk)
+
+
+def _first_sum_jax_loop(pre, mk):
+    return _first_sum_loop(jnp, pre, mk)
+
+
+def _rest_min(xp, v, bounds):
+    """``v (c, n_1, ..., n_{m-1})`` -> size-group minima ``(c, G_1, ..., G_{m-1})``."""
+    for j in range(len(bounds) - 1, 0, -1):
+        v = _group_min(xp, v, j, bounds[j])
+    return v
+
+
+def _finish(xp, first_sum, sel, bits, pre, masks, bounds, w0):
+    """Size-vector minima over the first type, then back-tracking: the first minimising
+    subset of type 0 from the stored group minima, and of the later types by recomputing the
+    few rows of the chosen subsets; then every environment's assignment and the data bits."""
+    m = len(masks)
+    best = _group_min(xp, w0, 0, bounds[0])  # (G_0, ..., G_{m-1})
+    gshape = tuple(int(g) for g in best.shape)
+    gt = int(np.prod(gshape))
+    gidx = np.indices(gshape).reshape(m, -1)  # static per size vector
+    rest_shape = gshape[1:]
+    grest = np.ravel_multi_index(tuple(gidx[1:]), rest_shape) if m > 1 else np.zeros(gt, int)
+    w0f = w0.reshape(w0.shape[0], -1)
+    in0 = _group_ids(bounds[0], w0.shape[0])[None, :] == gidx[0][:, None]  # (Gt, n0)
+    u0 = xp.where(in0, w0f[:, grest].T, xp.inf).argmin(axis=1)
+    us = [u0]
+    if m > 1:
+        n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
+        # size vectors in chunks, so that the recomputed rows stay within CHUNK_ELEMENTS
+        step = max(1, CHUNK_ELEMENTS // (sel.shape[0] * int(np.prod(n_rest))))
+        later: list[list] = [[] for _ in range(1, m)]
+        for a in range(0, gt, step):
+            g = slice(a, min(a + step, gt))
+            gc = g.stop - g.start
+            t = first_sum(pre, masks[0][u0[g]]).reshape((gc, *n_rest))  # (gc, n_1, ...)
+            if xp is jnp:
+                t = jax.lax.optimization_barrier(t)
+            rows = xp.arange(gc)
+            for j in range(1, m):
+                r = t
+                for k in range(m - 1, j, -1):
+                    r = _group_min(xp, r, r.ndim - 1, bounds[k])
+                    r = xp.take_along_axis(r, gidx[k][g].reshape((gc,) + (1,) * (r.ndim - 1)),
+                                           axis=r.ndim - 1)[..., 0]
+                inj = _group_ids(bounds[j], n_rest[j - 1])[None, :] == gidx[j][g][:, None]
+                uj = xp.where(inj, r, xp.inf).argmin(axis=1)
+                later[j - 1].append(uj)
+                t = t[rows, uj]
+        us += [xp.concatenate(parts) for parts in later]
+    chosen = [masks[j][us[j]] for j in range(m)]  # (Gt, M_j)
+    full = None
+    for j in range(m):
+        shape = [gt] + [1] * m
+        shape[j + 1] = chosen[j].shape[1]
+        mj = chosen[j].reshape(shape)
+        full = mj if full is None else full & mj
+    n_env = sel.shape[0]
+    flat_shape = (gt, n_env, int(np.prod(sel.shape[1:])))
+    masked = xp.where(full[:, None], sel[None], xp.inf).reshape(flat_shape)
+    cand = masked.argmin(axis=-1)  # (Gt, N) flat candidate index
+    b = xp.broadcast_to(bits.reshape(1, n_env, -1), flat_shape)
+    data = xp.take_along_axis(b, cand[..., None], axis=-1)[..., 0].sum(axis=-1)
+    return (best, xp.stack(us).reshape((m, *gshape)), cand.reshape((*gshape, n_env)),
+            data.reshape(gshape))
+
+
+def _chunking(n_env: int, m0: int, n_sub: tuple[int, ...], *, fused: bool) -> int:
+    """Rows of the first type per chunk so that one chunk's largest temporary stays within
+    :data:`CHUNK_ELEMENTS` (the JAX form may materialise the ``M0`` axis, numpy's does not)."""
+    per_row = n_env * int(np.prod(n_sub[1:])) * (m0 if fused else 1)
+    return int(max(1, min(n_sub[0], CHUNK_ELEMENTS // max(per_row, 1))))
+
+
+def _prepare(xp, stats, books, masks, use_kl):
+    beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid = stats
+    kl, bits = _tables(xp, beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid,
+                       list(books[:-1]), books[-1])
+    shape = (kl.shape[0], *[b.shape[0] for b in books])
+    kl, bits = kl.reshape(shape), bits.reshape(shape)
+    sel = kl if use_kl else bits
+    pre = sel
+    for j in range(len(masks) - 1, 0, -1):
+        pre = _masked_min(xp, pre, j + 1, masks[j])
+    out = (sel, bits, pre.reshape(pre.shape[0], pre.shape[1], -1))  # pre: (N, M0, R)
+    # materialise the tables: fused into their consumers they would be recomputed per read
+    return jax.lax.optimization_barrier(out) if xp is jnp else out
+
+
+# ----------------------------------------------------------------------------- backends
+@partial(jax.jit, static_argnames=("bounds", "chunk", "use_kl"))
+def _program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
+    sel, bits, pre = _prepare(jnp, stats, books, masks, use_kl)
+    n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
+    n0, mcols = masks[0].shape
+    n_chunks = -(-n0 // chunk)
+    pad = n_chunks * chunk - n0
+    mk0 = jnp.concatenate([masks[0], jnp.zeros((pad, mcols), bool)])
+
+    def one(mk):
+        # the barrier stops XLA from fusing the sum into every size slice (recomputing it)
+        v = jax.lax.optimization_barrier(_first_sum_jax(pre, mk))
+        return _rest_min(jnp, v.reshape((chunk, *n_rest)), bounds)
+
+    if n_chunks == 1:
+        w0 = one(mk0)[None]
+    else:
+        w0 = jax.lax.map(one, mk0.reshape(n_chunks, chunk, mcols))
+    w0 = w0.reshape((n_chunks * chunk, *w0.shape[2:]))
+    return sel, bits, pre, w0
+
+
+@partial(jax.jit, static_argnames=("bounds",))
+def _program_finish(sel, bits, pre, masks, w0, *, bounds):
+    # a separate program: fused with the main pass, XLA CPU schedules the back-tracking
+    # about ten times slower (measured)
+    return _finish(jnp, _first_sum_jax_loop, sel, bits, pre, masks, bounds, w0)
+
+
+def _numpy_program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
+    sel, bits, pre = _prepare(np, stats, books, masks, use_kl)
+    n_rest = tuple(int(mk.shape[0]) for mk in masks[1:])
+    ws = []
+    for a in range(0, masks[0].shape[0], chunk):
+        mk = masks[0][a: a + chunk]
+        ws.append(_rest_min(np, _first_sum_np(pre, mk).reshape((mk.shape[0], *n_rest)),
+                            bounds))
+    w0 = np.concatenate(ws)
+    return _finish(np, _first_sum_np, sel, bits, pre, masks, bounds, w0)
+
+
+def run_search(
+    plan: SearchPlan,
+    stats: tuple[np.ndarray, ...],
+    books: list[np.ndarray],
+    *,
+    use_kl: bool,
+    backend: str = "jax",
+) -> tuple[np.ndarray, ...]:
+    """Run one node search.
+
+    Args:
+        plan: the subsets searched (:func:`make_plan` or :func:`beam_plan`).
+        stats: ``(beta_hat, v_hat, Sigma_PP, S_ii, S_Pi, S_PP, n, valid)`` padded to
+            ``plan.n_pad`` environments.
+        books: per type (coefficients then noise) the codebook values.
+        use_kl: select subsets by KL (official) or by code length.
+        backend: ``"jax"`` or ``"numpy"``.
+
+    Returns:
+        ``(best, subsets, assign, data_bits)``: per size vector ``(G_0, ..., G_{m-1})`` the
+        minimal selection value, the chosen subset row per type ``(m, G...)``, each
+        environment's flat candidate index ``(G..., N_pad)`` and the data bits ``(G...)``.
+    """
+    m0 = int(plan.masks[0].shape[1])
+    if backend == "jax":
+        chunk = _chunking(plan.n_pad, m0, plan.n_subsets, fused=True)
+        sel, bits, pre, w0 = _program(
+            tuple(jnp.asarray(s) for s in stats), tuple(jnp.asarray(b) for b in books),
+            plan.device_masks, bounds=plan.bounds, chunk=chunk, use_kl=use_kl,
+        )
+        out = _program_finish(sel, bits, pre, plan.device_masks, w0, bounds=plan.bounds)
+        return tuple(np.asarray(o) for o in out)
+    if backend == "numpy":
+        chunk = _chunking(plan.n_pad, m0, plan.n_subsets, fused=False)
+        return _numpy_program(
+            tuple(np.asarray(s) for s in stats), tuple(np.asarray(b) for b in books),
+            plan.masks, bounds=plan.bounds, chunk=chunk, use_kl=use_kl,
+        )
+    raise ValueError(f"`backend` must be 'jax' or 'numpy', got {backend!r}")
+
+
+def padded_stats(
+    beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, n_pad: int
+) -> tuple[Any, ...]:
+    """Pad per-environment statistics to ``n_pad`` rows (neutral values, ``valid = False``)."""
+    n_env = v_hat.shape[0]
+    extra = n_pad - n_env
+    p = beta_hat.shape[1]
+
+    def pad(a, fill):
+        if extra == 0:
+            return a
+        block = np.broadcast_to(fill, (extra, *a.shape[1:]))
+        return np.concatenate([a, block])
+
+    eye = np.eye(p)
+    valid = np.arange(n_pad) < n_env
+    return (pad(beta_hat, 0.0), pad(v_hat, 1.0), pad(spp, eye), pad(s_ii, 0.0),
+            pad(s_pi, 0.0), pad(s_pp, 0.0), pad(n, 0.0), valid)

@@ -1,0 +1,111 @@
+"""Configurations of the SPARTAN world model and of its training (brief, Method 1-7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mpiis.shared.validation import check_choice, check_fraction, check_int, check_positive
+
+__all__ = ["SpartanConfig", "TrainConfig", "spartan_paper", "spartan_small", "tiny"]
+
+Normalization = Literal["renorm", "paper"]
+Penalty = Literal["expected", "sampled"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SpartanConfig:
+    """Architecture of :class:`Spartan` / :class:`DenseTransformerWM` (brief, Method 1-4).
+
+    Tokens: ``n_objects`` object tokens (features ``obj_dim`` plus a fixed one-hot of the object
+    index added by the model), one action token when ``action_dim > 0`` and at most one
+    intervention token (a learnable vector per regime when ``n_regimes > 0``).
+    """
+
+    obj_dim: int  # features per object state (without the type one-hot the model appends)
+    n_objects: int  # N, object tokens per sample
+    action_dim: int = 0  # 0: no action token; else one linear action token
+    n_regimes: int = 0  # learnable intervention tokens u_r (0: none)
+    n_layers: int = 3  # L, one head per layer [paper]
+    d_model: int = 512  # d [paper]
+    mlp_hidden: int = 512  # hidden width of the encoder and of the 3-layer block MLP [paper]
+    temperature: float = 1.0  # logistic-noise temperature t of the gates [decision]
+    gate_bias_init: float = 2.0  # b_l, learnable gate bias, opens gates at initialisation
+    normalization: Normalization = "renorm"  # "renorm" (default, exact zeros) or "paper"
+    penalty: Penalty = "expected"  # path penalty from gate probabilities or from samples
+    dense: bool = False  # True: A = 1, ordinary softmax (the dense baseline)
+
+    def __post_init__(self) -> None:
+        check_int(self.obj_dim, "obj_dim", minimum=1)
+        check_int(self.n_objects, "n_objects", minimum=1)
+        check_int(self.action_dim, "action_dim", minimum=0)
+        check_int(self.n_regimes, "n_regimes", minimum=0)
+        check_int(self.n_layers, "n_layers", minimum=1)
+        check_int(self.d_model, "d_model", minimum=1)
+        check_int(self.mlp_hidden, "mlp_hidden", minimum=1)
+        check_positive(self.temperature, "temperature")
+        if isinstance(self.gate_bias_init, bool) or not isinstance(
+            self.gate_bias_init, int | float
+        ):
+            raise TypeError(f"`gate_bias_init` must be a real number, got {self.gate_bias_init!r}")
+        check_choice(self.normalization, "normalization", ("renorm", "paper"))
+        check_choice(self.penalty, "penalty", ("expected", "sampled"))
+        if not isinstance(self.dense, bool):
+            raise TypeError(f"`dense` must be a bool, got {self.dense!r}")
+
+    @property
+    def max_tokens(self) -> int:
+        """T with an action token (if any) and an intervention token."""
+        return self.n_objects + (1 if self.action_dim else 0) + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    @classmethod
+    def tiny(cls, **kw: Any) -> SpartanConfig:
+        """Test preset (L = 2, d = 16, hidden 32); same as :func:`tiny`."""
+        return tiny(**kw)
+
+
+def spartan_paper(**kw: Any) -> SpartanConfig:
+    """The paper's width: L = 3, d = 512, MLP hidden 512 (use with Adam lr 5e-5)."""
+    return SpartanConfig(**{"n_layers": 3, "d_model": 512, "mlp_hidden": 512, **kw})
+
+
+def spartan_small(**kw: Any) -> SpartanConfig:
+    """CPU preset: L = 2, d = 64, hidden 128 (about 0.11 M parameters on ContactBalls2D)."""
+    return SpartanConfig(**{"n_layers": 2, "d_model": 64, "mlp_hidden": 128, **kw})
+
+
+def tiny(**kw: Any) -> SpartanConfig:
+    """Test preset: L = 2, d = 16, hidden 32."""
+    return SpartanConfig(**{"n_layers": 2, "d_model": 16, "mlp_hidden": 32, **kw})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TrainConfig:
+    """Optimisation of :func:`fit` (brief, Method 5 and 7; small-preset values)."""
+
+    steps: int  # optimiser steps
+    batch_size: int = 256  # transitions per step
+    lr: float = 1e-3  # Adam learning rate (paper width: 5e-5)
+    warmup_frac: float = 0.25  # first fraction of steps without penalty ("learn, then prune")
+    grad_clip: float = 1.0  # gradient-norm clip
+    contact_fraction: float | None = 0.5  # share of contact transitions per batch; None: off
+    eval_every: int = 500  # validation MSE / checkpoint interval (steps)
+    log_every: int = 25  # training-curve interval (steps)
+
+    def __post_init__(self) -> None:
+        check_int(self.steps, "steps", minimum=1)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        check_positive(self.lr, "lr")
+        check_fraction(self.warmup_frac, "warmup_frac", high_open=True)
+        check_positive(self.grad_clip, "grad_clip")
+        if self.contact_fraction is not None:
+            check_fraction(self.contact_fraction, "contact_fraction")
+        check_int(self.eval_every, "eval_every", minimum=1)
+        check_int(self.log_every, "log_every", minimum=1)
+
+    @classmethod
+    def tiny(cls, **kw: Any) -> TrainConfig:
+        return cls(**{"steps": 20, "batch_size": 32, "eval_every": 10, "log_every": 5, **kw})
