@@ -13,7 +13,7 @@ import torch
 
 from mpiis.shared.validation import check_int
 
-from ._checks import as_images, check_image_shape, describe
+from ._checks import as_images, check_image_shape, describe, has_values
 
 __all__ = ["PCABasis"]
 
@@ -62,9 +62,9 @@ class PCABasis:
                            ("explained_variance_ratio", explained_variance_ratio, k)):
             if t.shape != (n,):
                 raise ValueError(f"`{name}` must have shape ({n},), got {tuple(t.shape)}")
-            if not bool(torch.isfinite(t).all()):
+            if has_values(t) and not bool(torch.isfinite(t).all()):
                 raise ValueError(f"`{name}` must be finite")
-        if not bool((std > 0).all()):
+        if has_values(std) and not bool((std > 0).all()):
             raise ValueError("`std` must be > 0 everywhere")
         self.mean = mean.float()
         self.std = std.float()
