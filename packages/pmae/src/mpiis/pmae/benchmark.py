@@ -167,31 +167,53 @@ def _pca_agreement(basis: PCABasis, x: np.ndarray) -> tuple[float, float, str]:
     return float(cos.min()), diff, name
 
 
-def _fit_time_ratio(x: np.ndarray, repeats: int) -> tuple[float, float, float, str]:
+def _fit_time_ratio(x: np.ndarray, repeats: int) -> tuple[float, float, float, str, float]:
+    """Best-of-``repeats`` fit time of :meth:`PCABasis.fit` (default route) against scikit-learn's
+    full-SVD PCA on the same standardised matrix, interleaved; also the EVR agreement."""
     basis = PCABasis.fit(x)
     z = ((x.reshape(len(x), -1) - basis.mean.numpy()) / basis.std.numpy()).astype(np.float64)
     try:
         from sklearn.decomposition import PCA
 
-        def ref() -> None:
-            PCA(svd_solver="full").fit(z)
+        def ref() -> Any:
+            return PCA(svd_solver="full").fit(z).explained_variance_ratio_
 
         name = "sklearn PCA(svd_solver='full')"
     except ImportError:  # pragma: no cover
 
-        def ref() -> None:
-            np.linalg.svd(z - z.mean(0), full_matrices=False)
+        def ref() -> Any:
+            s = np.linalg.svd(z - z.mean(0), compute_uv=False)
+            return s**2 / np.sum(s**2)
 
         name = "numpy SVD"
     ours, theirs = math.inf, math.inf
+    evr_ref = None
     for _ in range(repeats):  # interleaved, best of `repeats`
         t0 = time.perf_counter()
         PCABasis.fit(x)
         ours = min(ours, time.perf_counter() - t0)
         t0 = time.perf_counter()
-        ref()
+        evr_ref = ref()
         theirs = min(theirs, time.perf_counter() - t0)
-    return ours / theirs, ours, theirs, name
+    k = basis.n_components
+    diff = float(np.max(np.abs(basis.explained_variance_ratio.numpy() - evr_ref[:k])))
+    return ours / theirs, ours, theirs, name, diff
+
+
+def _pca_sizes(preset: str, tr: ImageSet) -> list[tuple[str, np.ndarray]]:
+    """The issue's three sizes: 200 x 768 (3 x 16 x 16, N < D), 512 x 3072 (3 x 32 x 32,
+    CIFAR-sized, N < D) and the benchmark's synthetic training split 2,100 x 256 (N > D).
+    The N < D sets stack three synthetic grey images into colour channels."""
+    def colour(n: int, size: int) -> np.ndarray:
+        g = make_failure_mode_images(3 * n, size=size, seed=7).images  # (3n, 1, s, s)
+        g = g.reshape(n, 3, size, size)
+        return ((g - g.min()) / (g.max() - g.min())).astype(np.float32)
+
+    sizes = [("200x768", colour(200, 16))]
+    if preset != "smoke":
+        sizes.append(("512x3072", colour(512, 32)))
+    sizes.append((f"{len(tr)}x256", tr.images))
+    return sizes
 
 
 def _throughput(basis: PCABasis, tr: ImageSet, arch: str, cfg: Any, steps: int,
@@ -296,12 +318,12 @@ def _sweep_phase(ctx: Context) -> dict[str, ClaimResult]:
                                     st["keep"])}
 
 
-def _pca_phase(ctx: Context) -> dict[str, ClaimResult]:
+def _pca_phase(ctx: Context) -> dict[str, Any]:
     st = ctx.shared("setup", lambda: _setup(ctx))
     tr, basis, device = st["tr"], st["basis"], st["device"]
     t0 = time.perf_counter()
-    time_ratio, t_ours, t_ref, ref_name = _fit_time_ratio(
-        tr.images, 1 if ctx.preset == "smoke" else 5)
+    repeats = 1 if ctx.preset == "smoke" else 3
+    timings = {name: _fit_time_ratio(x, repeats) for name, x in _pca_sizes(ctx.preset, tr)}
     missing = None
     try:  # digits ship with scikit-learn (a dependency of the `data` extra's mlxtend)
         dtr, _ = load_digits_images().split(0.3, seed=0)
@@ -309,35 +331,49 @@ def _pca_phase(ctx: Context) -> dict[str, ClaimResult]:
     except ImportError as exc:
         cos_d, evr_d, missing = float("nan"), float("nan"), str(exc)
     _, evr_s, _ = _pca_agreement(basis.to("cpu"), tr.images)
-    p1_ok = cos_d >= P1_MIN_ABS_COS and max(evr_d, evr_s) <= P1_MAX_EVR_DIFF
-    p1_details = {"digits_missing": missing,
-                  "fit_seconds": t_ours, "reference_seconds": t_ref, "reference": ref_name,
+    evr_sizes = {f"evr_max_abs_diff_{k}": v[4] for k, v in timings.items()}
+    evr_all = max(evr_d, evr_s, *evr_sizes.values())
+    p1_ok = cos_d >= P1_MIN_ABS_COS and evr_all <= P1_MAX_EVR_DIFF
+    p1_details = {"digits_missing": missing, "reference": next(iter(timings.values()))[3],
+                  "fit_seconds": {k: v[1] for k, v in timings.items()},
+                  "reference_seconds": {k: v[2] for k, v in timings.items()},
+                  "repeats": repeats,
                   "digits_min_abs_cos_top10": cos_d, "evr_max_abs_diff_digits": evr_d,
-                  "evr_max_abs_diff_synthetic": evr_s, "agreement_ok": p1_ok}
+                  "evr_max_abs_diff_synthetic": evr_s, **evr_sizes, "agreement_ok": p1_ok}
     if device.type == "cuda":
-        xg = torch.from_numpy(tr.images).to(device)
-        PCABasis.fit(xg)
-        torch.cuda.synchronize()
-        t1 = time.perf_counter()
-        PCABasis.fit(xg)
-        torch.cuda.synchronize()
-        p1_details["gpu_fit_seconds"] = time.perf_counter() - t1
-    # A wall-clock ratio whose margin (0.56 against 1.0 when recorded) is under 2x is REPORTED
-    # (DESIGN.md, "What may be a GATE"): the run's exit status must not depend on load.
+        gpu: dict[str, float] = {}
+        for name, x in _pca_sizes(ctx.preset, tr):
+            xg = torch.from_numpy(x).to(device)
+            PCABasis.fit(xg)
+            torch.cuda.synchronize()
+            t1 = time.perf_counter()
+            PCABasis.fit(xg)
+            torch.cuda.synchronize()
+            gpu[name] = time.perf_counter() - t1
+        p1_details["gpu_fit_seconds"] = gpu
+    secs = time.perf_counter() - t0
+    # Wall-clock ratios whose margin to 1.0 is under 2x are REPORTED (DESIGN.md, "What may be a
+    # GATE"): the run's exit status must not depend on load. The issue's goal is <= 2x.
+    p1 = [
+        ClaimResult.measure(
+            id=f"P1.{name}", claim=CLAIMS["P1"],
+            metric=f"PCABasis.fit time / sklearn full-SVD PCA (N x D = {name}, best of "
+                   f"{repeats})",
+            value=v[0], threshold=P1_MAX_TIME_RATIO, comparator="<=", gate=False,
+            seconds=secs, details=p1_details)
+        for name, v in timings.items()
+    ]
     return {
-        "P1": ClaimResult.measure(
-            id="P1", claim=CLAIMS["P1"],
-            metric="PCABasis.fit time / sklearn full-SVD PCA (synthetic 2,100 x 256, best of 5)",
-            value=time_ratio, threshold=P1_MAX_TIME_RATIO, comparator="<=", gate=False,
-            seconds=time.perf_counter() - t0, details=p1_details),
+        "P1": p1,
         "P1b": ClaimResult.measure(
             id="P1b", claim=CLAIMS["P1b"],
             metric="min |cos| of top-10 components vs sklearn (digits)", value=cos_d,
             threshold=P1_MIN_ABS_COS, comparator=">=", gate=True, details=p1_details),
         "P1c": ClaimResult.measure(
             id="P1c", claim=CLAIMS["P1c"],
-            metric="max |EVR - sklearn EVR| (digits, synthetic)", value=max(evr_d, evr_s),
-            threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True, details=p1_details),
+            metric="max |EVR - sklearn EVR| (digits, synthetic, and the P1 sizes)",
+            value=evr_all, threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True,
+            details=p1_details),
     }
 
 
@@ -375,7 +411,7 @@ _CLAIM_PHASE: dict[str, tuple[str, bool, tuple[str, ...]]] = {
 
 
 def _register(cid: str, phase: str, gate: bool, presets: tuple[str, ...]) -> None:
-    def claim(ctx: Context) -> ClaimResult:
+    def claim(ctx: Context) -> ClaimResult | list[ClaimResult]:
         results = ctx.shared(phase, lambda: _PHASES[phase](ctx))
         res = results[cid]
         ctx.shared("setup", lambda: _setup(ctx))["results"][cid] = res
