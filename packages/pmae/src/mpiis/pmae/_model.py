@@ -18,7 +18,7 @@ from mpiis.shared.validation import check_choice, check_int
 from ._basis import PCABasis
 from ._checks import as_images, check_image_shape, describe, has_values
 from ._loss import masked_mean_sq, patch_mse
-from ._masking import ComponentMasking, PatchMasking
+from ._masking import ComponentMasking, PatchMask, PatchMasking
 from ._mlp import MLPConfig, MLPDecoder, MLPEncoder, mlp_encoder
 from ._vit import ViTConfig, ViTDecoder, ViTEncoder, _build_vit, patchify, unpatchify
 
@@ -174,7 +174,8 @@ class MaskedAutoencoder(nn.Module):
         Args:
             x: raw images ``(B, C, H, W)`` in [0, 1].
             generator: randomness for the mask.
-            mask: a fixed mask, ``(B, K)`` (components) or ``(B, L)`` (patches), boolean.
+            mask: a fixed mask, ``(B, K)`` (components) or ``(B, L)`` (patches), boolean, or a
+                :class:`PatchMask` from :meth:`sample_mask`.
             validate: check ``x`` (shape, NaN/Inf: a host sync on a GPU); :func:`pretrain`
                 checks its batches on the host and passes ``False``.
 
@@ -198,7 +199,14 @@ class MaskedAutoencoder(nn.Module):
         else:
             z = self.standardize(t)
             target = patchify(z, self.patch_size)  # (B, L, p*p*C)
-            pm = self.masking(b, target.shape[1], generator=generator, device=z.device, mask=mask)
+            if isinstance(mask, PatchMask):
+                if tuple(mask.mask.shape) != (b, target.shape[1]):
+                    raise ValueError(f"`mask` must hold ({b}, {target.shape[1]}) patch masks, "
+                                     f"got {tuple(mask.mask.shape)}")
+                pm = PatchMask(*(t.to(z.device) for t in mask))
+            else:
+                pm = self.masking(b, target.shape[1], generator=generator, device=z.device,
+                                  mask=mask)
             m = pm.mask
             if self.is_vit:
                 tokens = self.encoder(z, pm.ids_keep)  # (B, 1 + L_keep, dim)
@@ -213,6 +221,20 @@ class MaskedAutoencoder(nn.Module):
             zero = patch_mse(torch.zeros_like(target), target, m).mean()
             pred = unpatchify(pred_p, self.patch_size, self.image_shape)
         return MAEOutput(per.mean(), per, pred, m, zero.detach(), latent.detach())
+
+    def sample_mask(self, batch_size: int, *,
+                    generator: torch.Generator | None = None) -> torch.Tensor | PatchMask:
+        """The masks :meth:`forward` would draw for a batch of ``batch_size`` images, drawn the
+        same way from ``generator``: a ``(B, K)`` boolean tensor (components) or a
+        :class:`PatchMask`. Rows can be sliced (``mask[i::n]``, ``PatchMask(*(t[i::n] for t in
+        m))``) and passed back as ``forward(..., mask=...)``; data-parallel training draws the
+        global batch's masks on every rank this way and keeps its own rows."""
+        b = check_int(batch_size, "batch_size", minimum=1)
+        if isinstance(self.masking, ComponentMasking):
+            return self.masking.sample(b, generator=generator)
+        _, h, w = self.image_shape
+        p = self.patch_size
+        return self.masking(b, (h // p) * (w // p), generator=generator, device=self.device)
 
     @torch.no_grad()
     def encode(self, x: Any, *, pool: Pool = "cls+mean") -> torch.Tensor:
