@@ -187,3 +187,15 @@ def test_pretrain_with_augmentation(basis, synth):
 def test_dataset_refuses_labels_argument(basis, synth):
     with pytest.raises(ValueError, match="labels"):
         _run(_mlp(basis), ImageTensorDataset(synth.images), labels=synth.labels)
+
+
+def test_command_line_pretraining(tmp_path, synth, capsys):
+    from mpiis.pmae import MaskedAutoencoder
+    from mpiis.pmae.__main__ import main
+
+    np.savez(tmp_path / "d.npz", images=synth.images, labels=synth.labels)
+    out = tmp_path / "m.pt"
+    assert main(["--data", str(tmp_path / "d.npz"), "--arch", "mlp", "--epochs", "1",
+                 "--batch-size", "32", "--augment", "none", "--out", str(out)]) == 0
+    assert "rank 0 of 1" in capsys.readouterr().out
+    assert MaskedAutoencoder.load(out).encode(synth.images[:2]).shape[0] == 2
