@@ -29,3 +29,62 @@ def test_readme_quick_start():
     block = re.search(r"```python\n(.*?)```", readme.read_text(), re.S)
     assert block is not None, "README has no python block"
     exec(compile(block.group(1), str(readme), "exec"), {})
+
+
+# ------------------------------------------------------------------ negative controls
+import dataclasses  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from mpiis.pmae import MLPConfig, PCABasis, ViTConfig, make_failure_mode_images  # noqa: E402
+
+TINY = benchmark._Preset(200, dataclasses.replace(ViTConfig.tiny(), depth=1), 1, 1,
+                         MLPConfig.tiny(), 1, 1, False)
+
+
+def _tiny_split():
+    return make_failure_mode_images(200, seed=0).split(0.3, seed=0)
+
+
+def test_s0_negative_control():
+    """Labels leaked one-hot into four pixels: the raw-pixel probe separates the set and S0
+    fails."""
+    tr, te = _tiny_split()
+    assert benchmark.s0_result(tr, te).passed
+    for d in (tr, te):
+        d.images[:, 0, 0, :4] = 0.0
+        d.images[np.arange(len(d)), 0, 0, d.labels] = 3.0
+    assert not benchmark.s0_result(tr, te).passed
+
+
+def _broken(replace_pmae_with):
+    def arm(kind, *args, **kw):
+        return benchmark._arm(replace_pmae_with if kind == "pmae" else kind, *args, **kw)
+
+    return arm
+
+
+def test_s1_negative_control():
+    """'PMAE' that is patch-MAE (no component masking) cannot beat patch-MAE: S1 fails."""
+    tr, te = _tiny_split()
+    res = benchmark.s_results(TINY, 0, PCABasis.fit(tr.images), tr, te, arm=_broken("mae"))
+    assert not res["S1"].passed and res["S1"].details["per_seed"] == [0.0]
+
+
+def test_s2_negative_control():
+    """An untrained 'PMAE' encoder learns nothing beyond random init: S2 fails."""
+    tr, te = _tiny_split()
+    res = benchmark.s_results(TINY, 0, PCABasis.fit(tr.images), tr, te, arm=_broken("random"))
+    assert not res["S2"].passed and res["S2"].details["per_seed"] == [0.0]
+
+
+def test_p1_agreement_negative_control():
+    """A basis of the covariance (no per-pixel standardisation) instead of the correlation
+    matrix disagrees with scikit-learn on the standardised data: P1b and P1c fail."""
+    tr, _ = _tiny_split()
+    good_b, good_c, _ = benchmark.p1_agreement(tr)
+    assert good_b.passed and good_c.passed
+    bad_b, bad_c, _ = benchmark.p1_agreement(
+        tr, fit=lambda x: PCABasis.fit(x, standardize=False))
+    assert not bad_b.passed and not bad_c.passed
+    assert np.isfinite(bad_b.value)

@@ -94,7 +94,8 @@ def test_training_and_probes_on_cuda(kind, arch, synth, basis):
 @pytest.mark.gpu
 @cuda
 def test_same_seed_same_weights_on_cpu_and_cuda(basis):
-    a = pmae(basis, config=ViTConfig.tiny(), patch_size=4, generator=torch.Generator().manual_seed(3))
+    a = pmae(basis, config=ViTConfig.tiny(), patch_size=4,
+             generator=torch.Generator().manual_seed(3))
     c = pmae(basis.to("cuda"), config=ViTConfig.tiny(), patch_size=4,
              generator=torch.Generator().manual_seed(3))
     for (k, p), (_, q) in zip(a.state_dict().items(), c.state_dict().items(), strict=True):

@@ -9,7 +9,7 @@ import torch
 
 from mpiis.shared.validation import check_int
 
-__all__ = ["as_images", "check_image_shape", "has_values", "check_range", "check_ratio", "describe"]
+__all__ = ["as_images", "check_image_shape", "check_range", "check_ratio", "describe", "has_values"]
 
 
 def describe(x: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from mpiis.shared.bench import PRESETS, ClaimResult, Context, Suite
+from mpiis.shared.bench import PRESETS, ClaimResult, Context, Option, Suite
 from mpiis.shared.torch import default_device
 
 from . import (
@@ -149,7 +149,11 @@ def _raw_probe(tr: ImageSet, te: ImageSet) -> float:
 def _pca_agreement(basis: PCABasis, x: np.ndarray) -> tuple[float, float, str]:
     """min |cos| of the top-10 components and max |EVR diff| against sklearn (numpy SVD when
     scikit-learn is absent) on the same standardised matrix."""
-    z = (x.reshape(len(x), -1) - basis.mean.cpu().numpy()) / basis.std.cpu().numpy()
+    # the reference standardises the data itself (float64, ddof 1, std 0 -> 1), so that a basis
+    # fitted on differently scaled data cannot agree with it by construction
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    sd = flat.std(0, ddof=1)
+    z = (flat - flat.mean(0)) / np.where(sd > 0, sd, 1.0)
     try:
         from sklearn.decomposition import PCA
 
@@ -247,7 +251,11 @@ def _throughput(basis: PCABasis, tr: ImageSet, arch: str, cfg: Any, steps: int,
 
 
 # ----------------------------------------------------------------------------------- suite
-suite = Suite("pmae", description=__doc__ or "")
+suite = Suite("pmae", description=__doc__ or "", options=[
+    Option("sweep_seeds", type=int, default=1,
+           help="seeds of the PMAE ratio sweep behind R1 (full preset; each adds six arms, about "
+                "70 s on an idle 2-core CPU); R1 is REPORTED, its per-seed argmax in details"),
+])
 
 
 def _setup(ctx: Context) -> dict[str, Any]:
@@ -262,22 +270,37 @@ def _setup(ctx: Context) -> dict[str, Any]:
 
 def _synthetic_phase(ctx: Context) -> dict[str, ClaimResult]:
     st = ctx.shared("setup", lambda: _setup(ctx))
-    P, tr, te, basis, keep, seed = st["P"], st["tr"], st["te"], st["basis"], st["keep"], ctx.seed
-    t_all = time.perf_counter()
+    out = {"S0": s0_result(st["tr"], st["te"])}
+    out.update(s_results(st["P"], ctx.seed, st["basis"], st["tr"], st["te"], keep=st["keep"]))
+    return out
+
+
+def s0_result(tr: ImageSet, te: ImageSet) -> ClaimResult:
+    """S0: the raw-pixel linear probe on the synthetic set stays near chance."""
+    t0 = time.perf_counter()
     raw = _raw_probe(tr, te)
-    out = {"S0": ClaimResult.measure(
+    return ClaimResult.measure(
         id="S0", claim=CLAIMS["S0"], metric="raw-pixel linear-probe accuracy (4 classes)",
         value=raw, threshold=S0_MAX_RAW_ACC, comparator="<=", gate=True,
-        seconds=time.perf_counter() - t_all, details={"chance": 0.25, "n_train": len(tr)})}
+        seconds=time.perf_counter() - t0,
+        details={"chance": 1.0 / len(np.unique(tr.labels)), "n_train": len(tr)})
 
+
+def s_results(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet, *,
+              keep: dict[str, Any] | None = None, arm: Any = None) -> dict[str, ClaimResult]:
+    """S1-S3: random-init, MAE and PMAE arms of both encoders over the preset's seeds.
+
+    ``arm(kind, basis, tr, te, **kw) -> accuracy`` trains and probes one arm (default
+    :func:`_arm`); the negative-control tests pass a broken one through this same code."""
+    arm = _arm if arm is None else arm
     acc: dict[str, dict[str, list[float]]] = {"vit": {}, "mlp": {}}
     t0 = time.perf_counter()
     for arch, cfg, epochs, n_seeds in (("vit", P.vit, P.vit_epochs, P.vit_seeds),
                                        ("mlp", P.mlp, P.mlp_epochs, P.mlp_seeds)):
         for kind in ("random", "mae", "pmae"):
             acc[arch][kind] = [
-                _arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
-                     cfg=cfg, keep=keep if s == 0 else None, tag=f"synth_{arch}_{kind}_")
+                arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
+                    cfg=cfg, keep=keep if s == 0 else None, tag=f"synth_{arch}_{kind}_")
                 for s in range(n_seeds)
             ]
     t_train = time.perf_counter() - t0
@@ -285,17 +308,20 @@ def _synthetic_phase(ctx: Context) -> dict[str, ClaimResult]:
     def diff(arch: str, a: str, b: str) -> list[float]:
         return [u - v for u, v in zip(acc[arch][a], acc[arch][b], strict=True)]
 
-    common = {"raw_pixels": raw, **{f"{a}_{k}": v for a in acc for k, v in acc[a].items()},
+    common = {**{f"{a}_{k}": v for a in acc for k, v in acc[a].items()},
+              "seeds": [seed + s for s in range(max(P.vit_seeds, P.mlp_seeds))],
               "vit_epochs": P.vit_epochs, "mlp_epochs": P.mlp_epochs}
+    out: dict[str, ClaimResult] = {}
     out["S1"] = ClaimResult.measure(
         id="S1", claim=CLAIMS["S1"], metric="probe acc. PMAE - MAE (vit_tiny_cpu, patch 4)",
         value=diff("vit", "pmae", "mae"), threshold=S1_MIN_GAIN, comparator=">=", gate=True,
-        baseline=float(np.mean(acc["vit"]["mae"])), seconds=t_train / 2, details=dict(common))
+        baseline=float(np.mean(acc["vit"]["mae"])), seconds=t_train / 2,
+        details={**common, "per_seed": diff("vit", "pmae", "mae")})
     out["S2"] = ClaimResult.measure(
         id="S2", claim=CLAIMS["S2"], metric="probe acc. PMAE - random init (MLP encoder)",
         value=diff("mlp", "pmae", "random"), threshold=S2_MIN_GAIN, comparator=">=", gate=True,
         baseline=float(np.mean(acc["mlp"]["random"])), seconds=t_train / 2,
-        details=dict(common))
+        details={**common, "per_seed": diff("mlp", "pmae", "random")})
     out["S3a"] = ClaimResult.measure(
         id="S3a", claim=CLAIMS["S3a"], metric="probe acc. PMAE - MAE (MLP encoder)",
         value=diff("mlp", "pmae", "mae"), paper="paper-level expectation +5 pp (Table 1: +14 pp)",
@@ -315,7 +341,7 @@ def _real_phase(ctx: Context) -> dict[str, ClaimResult]:
 def _sweep_phase(ctx: Context) -> dict[str, ClaimResult]:
     st = ctx.shared("setup", lambda: _setup(ctx))
     return {r.id: r for r in _sweep(st["P"], ctx.seed, st["basis"], st["tr"], st["te"],
-                                    st["keep"])}
+                                    st["keep"], seeds=int(ctx.options["sweep_seeds"]))}
 
 
 def _pca_phase(ctx: Context) -> dict[str, Any]:
@@ -324,22 +350,12 @@ def _pca_phase(ctx: Context) -> dict[str, Any]:
     t0 = time.perf_counter()
     repeats = 1 if ctx.preset == "smoke" else 3
     timings = {name: _fit_time_ratio(x, repeats) for name, x in _pca_sizes(ctx.preset, tr)}
-    missing = None
-    try:  # digits ship with scikit-learn (a dependency of the `data` extra's mlxtend)
-        dtr, _ = load_digits_images().split(0.3, seed=0)
-        cos_d, evr_d, _ = _pca_agreement(PCABasis.fit(dtr.images), dtr.images)
-    except ImportError as exc:
-        cos_d, evr_d, missing = float("nan"), float("nan"), str(exc)
-    _, evr_s, _ = _pca_agreement(basis.to("cpu"), tr.images)
     evr_sizes = {f"evr_max_abs_diff_{k}": v[4] for k, v in timings.items()}
-    evr_all = max(evr_d, evr_s, *evr_sizes.values())
-    p1_ok = cos_d >= P1_MIN_ABS_COS and evr_all <= P1_MAX_EVR_DIFF
-    p1_details = {"digits_missing": missing, "reference": next(iter(timings.values()))[3],
-                  "fit_seconds": {k: v[1] for k, v in timings.items()},
-                  "reference_seconds": {k: v[2] for k, v in timings.items()},
-                  "repeats": repeats,
-                  "digits_min_abs_cos_top10": cos_d, "evr_max_abs_diff_digits": evr_d,
-                  "evr_max_abs_diff_synthetic": evr_s, **evr_sizes, "agreement_ok": p1_ok}
+    p1b, p1c, p1_details = p1_agreement(tr, extra=evr_sizes)
+    p1_details.update({"reference": next(iter(timings.values()))[3],
+                       "fit_seconds": {k: v[1] for k, v in timings.items()},
+                       "reference_seconds": {k: v[2] for k, v in timings.items()},
+                       "repeats": repeats})
     if device.type == "cuda":
         gpu: dict[str, float] = {}
         for name, x in _pca_sizes(ctx.preset, tr):
@@ -363,18 +379,39 @@ def _pca_phase(ctx: Context) -> dict[str, Any]:
             seconds=secs, details=p1_details)
         for name, v in timings.items()
     ]
-    return {
-        "P1": p1,
-        "P1b": ClaimResult.measure(
-            id="P1b", claim=CLAIMS["P1b"],
-            metric="min |cos| of top-10 components vs sklearn (digits)", value=cos_d,
-            threshold=P1_MIN_ABS_COS, comparator=">=", gate=True, details=p1_details),
-        "P1c": ClaimResult.measure(
-            id="P1c", claim=CLAIMS["P1c"],
-            metric="max |EVR - sklearn EVR| (digits, synthetic, and the P1 sizes)",
-            value=evr_all, threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True,
-            details=p1_details),
-    }
+    return {"P1": p1, "P1b": p1b, "P1c": p1c}
+
+
+def p1_agreement(tr: ImageSet, *, fit: Any = None, extra: dict[str, float] | None = None,
+                 ) -> tuple[ClaimResult, ClaimResult, dict[str, Any]]:
+    """P1b / P1c: ``fit(images) -> PCABasis`` (default :meth:`PCABasis.fit`) against
+    scikit-learn on digits (top-10 components) and on the synthetic training split (spectrum);
+    ``extra`` adds EVR differences measured elsewhere (the P1 sizes). The negative-control
+    tests pass a broken fit through this same code."""
+    fit = PCABasis.fit if fit is None else fit
+    missing = None
+    try:  # digits ship with scikit-learn (a dependency of the `data` extra's mlxtend)
+        dtr, _ = load_digits_images().split(0.3, seed=0)
+        cos_d, evr_d, _ = _pca_agreement(fit(dtr.images), dtr.images)
+    except ImportError as exc:
+        cos_d, evr_d, missing = float("nan"), float("nan"), str(exc)
+    _, evr_s, _ = _pca_agreement(fit(tr.images).to("cpu"), tr.images)
+    extra = dict(extra or {})
+    evr_all = max(evr_d, evr_s, *extra.values())
+    ok = cos_d >= P1_MIN_ABS_COS and evr_all <= P1_MAX_EVR_DIFF
+    details: dict[str, Any] = {"digits_missing": missing, "digits_min_abs_cos_top10": cos_d,
+                               "evr_max_abs_diff_digits": evr_d,
+                               "evr_max_abs_diff_synthetic": evr_s, **extra,
+                               "agreement_ok": ok}
+    p1b = ClaimResult.measure(
+        id="P1b", claim=CLAIMS["P1b"],
+        metric="min |cos| of top-10 components vs sklearn (digits)", value=cos_d,
+        threshold=P1_MIN_ABS_COS, comparator=">=", gate=True, details=details)
+    p1c = ClaimResult.measure(
+        id="P1c", claim=CLAIMS["P1c"],
+        metric="max |EVR - sklearn EVR| (digits, synthetic, and the P1 sizes)",
+        value=evr_all, threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True, details=details)
+    return p1b, p1c, details
 
 
 def _throughput_phase(ctx: Context) -> dict[str, ClaimResult]:
@@ -403,7 +440,7 @@ _CLAIM_PHASE: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "S2": ("synthetic", True, PRESETS), "S3a": ("synthetic", False, PRESETS),
     "S3b": ("synthetic", False, PRESETS),
     "D1": ("real", False, ("full",)), "M1": ("real", False, ("full",)),
-    "R1": ("sweep", True, ("full",)), "R2": ("sweep", False, ("full",)),
+    "R1": ("sweep", False, ("full",)), "R2": ("sweep", False, ("full",)),
     "R3": ("sweep", False, ("full",)), "R4": ("sweep", False, ("full",)),
     "P1": ("pca", False, PRESETS), "P1b": ("pca", True, PRESETS), "P1c": ("pca", True, PRESETS),
     "P2": ("throughput", False, PRESETS),
@@ -483,17 +520,19 @@ def _real_images(P: _Preset, seed: int, device: torch.device,
 
 
 def _sweep(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet,
-           keep: dict[str, Any]) -> list[ClaimResult]:
+           keep: dict[str, Any], *, seeds: int = 1) -> list[ClaimResult]:
     res: list[ClaimResult] = []
     arch, cfg, epochs = ("vit", P.vit, P.vit_epochs) if basis.device.type == "cuda" else (
         "mlp", P.mlp, P.mlp_epochs)
     t0 = time.perf_counter()
 
-    def arm(kind: str, ratio: float | None, mode: str = "fixed") -> float:
-        return _arm(kind, basis, tr, te, arch=arch, seed=seed, epochs=epochs, patch=4, cfg=cfg,
-                    ratio=ratio, mode=mode)
+    def arm(kind: str, ratio: float | None, mode: str = "fixed", s: int = 0) -> float:
+        return _arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
+                    cfg=cfg, ratio=ratio, mode=mode)
 
-    p_acc = {r: arm("pmae", r) for r in PMAE_SWEEP}
+    seeds = max(1, int(seeds))
+    p_seed = {r: [arm("pmae", r, s=s) for s in range(seeds)] for r in PMAE_SWEEP}
+    p_acc = {r: float(np.mean(v)) for r, v in p_seed.items()}
     m_acc = {r: arm("mae", r) for r in MAE_SWEEP}
     p_rd, m_rd = arm("pmae", 0.2, "random"), arm("mae", 0.75, "random")
     p_top, p_bot = arm("pmae", 0.2, "top"), arm("pmae", 0.2, "bottom")
@@ -504,10 +543,17 @@ def _sweep(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet,
                      "pmae": {str(k): v for k, v in p_acc.items()},
                      "mae": {str(k): v for k, v in m_acc.items()}}
     best_r = max(p_acc, key=lambda r: p_acc[r])
+    per_seed_best = [max(PMAE_SWEEP, key=lambda r, s=s: p_seed[r][s]) for s in range(seeds)]
+    # REPORTED: the recorded run (one seed) put the best share at 0.5, on the threshold; a
+    # one-seed argmax over six noisy arms cannot be a GATE (DESIGN.md). `--set sweep_seeds=3`
+    # records three seeds (per-seed argmax in details) for the lead to re-decide.
     res.append(ClaimResult.measure(
-        id="R1", claim=CLAIMS["R1"], metric=f"argmax_r probe acc. over r in {PMAE_SWEEP} ({arch})",
-        value=best_r, threshold=R1_MAX_BEST_RATIO, comparator="<=", gate=True, seconds=secs,
-        details=sweep_details))
+        id="R1", claim=CLAIMS["R1"],
+        metric=f"argmax_r of the seed-mean probe acc. over r in {PMAE_SWEEP} ({arch}, "
+               f"{seeds} seed(s))",
+        value=best_r, threshold=R1_MAX_BEST_RATIO, comparator="<=", gate=False, seconds=secs,
+        details={**sweep_details, "seeds": seeds, "per_seed_argmax": per_seed_best,
+                 "pmae_per_seed": {str(k): v for k, v in p_seed.items()}}))
     p_small = [p_acc[r] for r in PMAE_SWEEP if r <= 0.5]
     p_range, m_range = max(p_small) - min(p_small), max(m_acc.values()) - min(m_acc.values())
     res.append(ClaimResult.measure(
