@@ -346,7 +346,7 @@ def _sweep_phase(ctx: Context) -> dict[str, ClaimResult]:
 
 def _pca_phase(ctx: Context) -> dict[str, Any]:
     st = ctx.shared("setup", lambda: _setup(ctx))
-    tr, basis, device = st["tr"], st["basis"], st["device"]
+    tr, device = st["tr"], st["device"]
     t0 = time.perf_counter()
     repeats = 1 if ctx.preset == "smoke" else 3
     timings = {name: _fit_time_ratio(x, repeats) for name, x in _pca_sizes(ctx.preset, tr)}
