@@ -24,11 +24,17 @@ def test_smoke_run(tmp_path):
         assert r.value is None or r.value == r.value  # no NaN
 
 
-def test_readme_quick_start():
+def test_readme_quick_start(capsys):
     readme = Path(__file__).resolve().parents[1] / "README.md"
     block = re.search(r"```python\n(.*?)```", readme.read_text(), re.S)
     assert block is not None, "README has no python block"
     exec(compile(block.group(1), str(readme), "exec"), {})
+    out = capsys.readouterr().out
+    accs = [float(a) for a in re.findall(r"linear probe (\d\.\d+)", out)]
+    losses = [float(a) for a in re.findall(r"relative loss (\d\.\d+)", out)]
+    assert len(accs) == 2 and min(accs) > 0.8  # far above chance (0.1)
+    assert max(losses) < 0.9  # both learned to predict their masked part
+    assert "[]" in out  # no collapse warnings
 
 
 # ------------------------------------------------------------------ negative controls
