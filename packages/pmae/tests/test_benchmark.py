@@ -13,12 +13,12 @@ def test_smoke_run(tmp_path):
     res = benchmark.run("smoke", seed=0, out_dir=tmp_path)
     assert all(isinstance(r, ClaimResult) for r in res)
     ids = {r.id for r in res}
-    assert {"S0", "S1", "S2", "S3a", "S3b", "P1.200x768", "P2"} <= ids
+    assert {"S0", "S1", "S2", "S3a", "S3b", "P1.200x768", "P2.d256"} <= ids
     assert len([i for i in ids if i.startswith("P1.")]) == 2  # 512 x 3072 from quick on
     gates = {r.id for r in res if r.gate}
     assert {"S0", "S1", "S2", "P1b", "P1c"} <= gates
     # wall-clock ratios with a margin under 2x are REPORTED (DESIGN.md, "What may be a GATE")
-    assert not ({"P1.200x768", "P2"} & gates)
+    assert not ({"P1.200x768", "P2.d256"} & gates)
     assert not [r.id for r in res if r.error is not None]
     for r in res:
         assert r.value is None or r.value == r.value  # no NaN

@@ -414,7 +414,7 @@ def p1_agreement(tr: ImageSet, *, fit: Any = None, extra: dict[str, float] | Non
     return p1b, p1c, details
 
 
-def _throughput_phase(ctx: Context) -> dict[str, ClaimResult]:
+def _throughput_phase(ctx: Context) -> dict[str, Any]:
     st = ctx.shared("setup", lambda: _setup(ctx))
     P, tr, basis, device = st["P"], st["tr"], st["basis"], st["device"]
     t0 = time.perf_counter()
@@ -422,14 +422,41 @@ def _throughput_phase(ctx: Context) -> dict[str, ClaimResult]:
     ratio_v, r_p, r_m = _throughput(basis, tr, "vit", P.vit, P.throughput_steps, rounds=rounds)
     ratio_m, r_pm, r_mm = _throughput(basis, tr, "mlp", P.mlp, P.throughput_steps, rounds=rounds)
     # REPORTED: its recorded margin (0.45 against 0.33) is under 2x (DESIGN.md).
-    return {"P2": ClaimResult.measure(
-        id="P2", claim=CLAIMS["P2"],
-        metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, batch 128, same run)",
+    out = [ClaimResult.measure(
+        id="P2.d256", claim=CLAIMS["P2"],
+        metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, 1 x 16 x 16, 16 tokens, "
+               "batch 128, same run)",
         value=ratio_v, threshold=P2_MIN_THROUGHPUT, comparator=">=", gate=False,
         seconds=time.perf_counter() - t0,
         details={"vit_pmae_img_per_s": r_p, "vit_mae_img_per_s": r_m, "mlp_ratio": ratio_m,
                  "mlp_pmae_img_per_s": r_pm, "mlp_mae_img_per_s": r_mm,
-                 "device": str(device)})}
+                 "device": str(device)})]
+    if ctx.preset != "smoke":
+        # CIFAR-sized inputs: 3 x 32 x 32 (D = 3,072, 64 tokens of patch 4) with a full D x D
+        # basis, as a set of more than D images would give, so that the two projections cost
+        # what they cost at the paper's scale. Step cost does not depend on the basis's values,
+        # so an orthonormal stand-in (the identity, a 1/k spectrum) replaces a 3,072^2 eigh.
+        t1 = time.perf_counter()
+        x = _pca_sizes("quick", tr)[1][1]
+        imgs = ImageSet(x, np.zeros(len(x), dtype=np.int64))
+        d = x[0].size
+        flat = torch.from_numpy(x.reshape(len(x), -1))
+        spec = 1.0 / torch.arange(1, d + 1, dtype=torch.float32)
+        big = PCABasis(image_shape=x.shape[1:], mean=flat.mean(0), std=flat.std(0) + 1e-3,
+                       components=torch.eye(d), eigenvalues=spec,
+                       explained_variance_ratio=spec / spec.sum()).to(device)
+        ratio_b, b_p, b_m = _throughput(big, imgs, "vit", P.vit, P.throughput_steps,
+                                        rounds=rounds)
+        out.append(ClaimResult.measure(
+            id="P2.d3072", claim=CLAIMS["P2"],
+            metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, 3 x 32 x 32, 64 tokens, "
+                   "K = D = 3,072, batch 128, same run)",
+            value=ratio_b, threshold=P2_MIN_THROUGHPUT, comparator=">=", gate=False,
+            seconds=time.perf_counter() - t1,
+            paper="the brief expects <= 2x MAE's step cost at paper scale on a GPU",
+            details={"vit_pmae_img_per_s": b_p, "vit_mae_img_per_s": b_m,
+                     "device": str(device)}))
+    return {"P2": out}
 
 
 _PHASES = {"synthetic": _synthetic_phase, "real": _real_phase, "sweep": _sweep_phase,
