@@ -110,3 +110,32 @@ def test_smoke_preset_on_cuda(tmp_path):
     res = benchmark.run("smoke", seed=0, out_dir=tmp_path)
     assert not [r.id for r in res if r.error is not None]
     assert any("cuda" in str(r.details) for r in res)
+
+
+@pytest.mark.gpu
+@cuda
+def test_host_syncs_do_not_grow_with_steps(synth, basis):
+    """Between logging points the loop never waits for the GPU: twice the steps per epoch give
+    the same number of synchronising calls (CUDA sync debug mode)."""
+    import dataclasses
+    import warnings
+
+    dev = torch.device("cuda")
+    b = basis.to(dev)
+    x = torch.from_numpy(synth.images).to(dev)
+
+    def count(batch_size):
+        g = torch.Generator(device=dev).manual_seed(0)
+        m = pmae(b, config=ViTConfig.tiny(), patch_size=4, generator=g)
+        cfg = dataclasses.replace(PretrainConfig.tiny(), batch_size=batch_size)
+        torch.cuda.synchronize()
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            torch.cuda.set_sync_debug_mode("warn")
+            try:
+                pretrain(m, x, cfg, generator=g, progress=False)
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+        return sum("synchroniz" in str(w.message) for w in got)
+
+    assert count(16) == count(8)
