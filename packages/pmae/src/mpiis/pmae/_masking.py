@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 
-def _check_evr(evr: Any) -> torch.Tensor:
+def _check_evr(evr: Any, validate: bool = True) -> torch.Tensor:
+    if not validate:  # checked once where it was stored (ComponentMasking): no host sync
+        return evr
     if not isinstance(evr, torch.Tensor | np.ndarray):
         raise TypeError(
             f"`explained_variance_ratio` must be a tensor or array, got {describe(evr)}")
@@ -69,6 +71,7 @@ def sample_variance_mask(
     batch_size: int,
     *,
     generator: torch.Generator | None = None,
+    validate: bool = True,
 ) -> torch.Tensor:
     """Random component masks carrying a share ``ratio`` of the variance (paper Sec. 3).
 
@@ -83,11 +86,13 @@ def sample_variance_mask(
             (PMAE_rd).
         batch_size: B.
         generator: source of randomness (its device is used for sampling).
+        validate: check the ratios for NaN/negative values (a host sync on a GPU);
+            :class:`ComponentMasking` checked them once and passes ``False``.
 
     Returns:
         Boolean ``(B, K)`` on the ratios' device, True = masked.
     """
-    evr = _check_evr(explained_variance_ratio)
+    evr = _check_evr(explained_variance_ratio, validate)
     b = check_int(batch_size, "batch_size", minimum=1)
     gdev = _gen_device(generator, evr.device)
     k = evr.shape[0]
@@ -104,12 +109,13 @@ def sample_variance_mask(
     return torch.zeros(b, k, dtype=torch.bool, device=evr.device).scatter(1, perm, by_rank)
 
 
-def _ordered_mask(evr: Any, ratio: float, descending: bool) -> torch.Tensor:
-    e = _check_evr(evr)
+def _ordered_mask(evr: Any, ratio: float, descending: bool,
+                  validate: bool = True) -> torch.Tensor:
+    e = _check_evr(evr, validate)
     r = check_ratio(ratio)
     order = torch.argsort(e, descending=descending, stable=True)
     cum = e[order].cumsum(0)[None]
-    j = _closest_prefix(cum, torch.tensor([r], device=e.device))[0]
+    j = _closest_prefix(cum, torch.full((1,), r, device=e.device, dtype=cum.dtype))[0]
     by_rank = torch.arange(e.shape[0], device=e.device) <= j
     return torch.zeros_like(by_rank).scatter(0, order, by_rank)
 
@@ -245,11 +251,13 @@ class ComponentMasking(nn.Module):
         """A ``(B, K)`` boolean mask for this masking's mode."""
         evr = self.explained_variance_ratio
         if self.mode == "fixed":
-            return sample_variance_mask(evr, self.ratio, batch_size, generator=generator)
+            return sample_variance_mask(evr, self.ratio, batch_size, generator=generator,
+                                        validate=False)
         if self.mode == "random":
-            return sample_variance_mask(evr, self.random_range, batch_size, generator=generator)
-        fn = top_variance_mask if self.mode == "top" else bottom_variance_mask
-        return fn(evr, self.ratio)[None].expand(batch_size, -1).clone()
+            return sample_variance_mask(evr, self.random_range, batch_size, generator=generator,
+                                        validate=False)
+        m = _ordered_mask(evr, self.ratio, descending=self.mode == "top", validate=False)
+        return m[None].expand(batch_size, -1).clone()
 
     def standardize(self, x: torch.Tensor) -> torch.Tensor:
         """``(x - mu) / s`` of images ``(B, C, H, W)``."""
