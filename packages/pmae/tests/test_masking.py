@@ -15,10 +15,11 @@ from mpiis.pmae import (
 def test_variance_mask_budget(basis, gen):
     evr = basis.explained_variance_ratio
     m = sample_variance_mask(evr, 0.2, 64, generator=gen(0))
-    assert m.shape == (64, 256) and m.dtype == torch.bool
+    k = basis.n_components
+    assert m.shape == (64, k) and m.dtype == torch.bool
     share = (m.float() * evr).sum(1)
     assert float((share - 0.2).abs().max()) <= float(evr.max()) + 1e-6
-    assert bool((m.sum(1) >= 1).all()) and bool((m.sum(1) <= 255).all())
+    assert bool((m.sum(1) >= 1).all()) and bool((m.sum(1) <= k - 1).all())
 
 
 def test_variance_mask_is_closest_prefix(gen):
@@ -67,7 +68,7 @@ def test_component_masking_visible_image(basis, synth, gen):
     cm = ComponentMasking(basis, ratio=0.3)
     x = torch.from_numpy(synth.images[:4])
     vis, c, m = cm(x, generator=gen(0))
-    assert vis.shape == x.shape and c.shape == (4, 256)
+    assert vis.shape == x.shape and c.shape == (4, basis.n_components)
     expected = basis.reconstruct(c * (~m), standardized=True)
     assert torch.allclose(vis, expected, atol=1e-4)
     # the visible image carries none of the masked components
@@ -77,7 +78,7 @@ def test_component_masking_visible_image(basis, synth, gen):
 @pytest.mark.parametrize("mode", ["fixed", "random", "top", "bottom"])
 def test_component_masking_modes(basis, synth, gen, mode):
     _, _, m = ComponentMasking(basis, mode=mode)(synth.images[:5], generator=gen(0))
-    assert m.shape == (5, 256) and bool((m.sum(1) >= 1).all())
+    assert m.shape == (5, basis.n_components) and bool((m.sum(1) >= 1).all())
 
 
 def test_mask_validation(basis, synth):
@@ -85,7 +86,7 @@ def test_mask_validation(basis, synth):
     with pytest.raises(ValueError, match="mask"):
         cm(synth.images[:2], mask=torch.zeros(2, 5, dtype=torch.bool))
     with pytest.raises(ValueError, match="mask"):
-        cm(synth.images[:2], mask=torch.zeros(2, 256))
+        cm(synth.images[:2], mask=torch.zeros(2, basis.n_components))
     with pytest.raises(ValueError, match="image shape"):
         cm(np.zeros((2, 1, 8, 8), np.float32))
 

@@ -33,7 +33,7 @@ def test_forward_shapes(kind, arch, basis, synth, gen):
     out = m(synth.images[:6], generator=gen(0))
     assert out.pred.shape == (6, 1, 16, 16)
     assert out.loss_per_sample.shape == (6,) and out.loss.ndim == 0
-    assert out.mask.shape == ((6, 256) if kind == "pmae" else (6, 16))
+    assert out.mask.shape == ((6, basis.n_components) if kind == "pmae" else (6, 16))
     feats = m.encode(synth.images[:3], pool="mean")
     assert feats.shape == (3, 16)
 

@@ -9,6 +9,9 @@ Tour:
     linear_probe(f_tr, y_tr, f_te, y_te).accuracy   # logistic regression, shared metrics
     sample_variance_mask / top_variance_mask / random_patch_mask: the maskers alone.
     make_failure_mode_images, load_digits_images, load_mnist5k, ImageSet: data.
+    ImageTensorDataset, npz_dataset, ImageFolderDataset (streamed from disk): Dataset inputs of
+    pretrain; RandomResizedCropFlip: the paper's augmentation (PretrainConfig(augment=...)).
+    Multi-GPU: pretrain(..., dist=init_distributed()) under torchrun (mpiis.shared.torch).
     Benchmark: ``mpiis-bench pmae --preset quick`` (module ``mpiis.pmae.benchmark``).
 """
 
@@ -17,6 +20,10 @@ from ._data import ImageSet as ImageSet
 from ._data import load_digits_images as load_digits_images
 from ._data import load_mnist5k as load_mnist5k
 from ._data import make_failure_mode_images as make_failure_mode_images
+from ._dataset import ImageFolderDataset as ImageFolderDataset
+from ._dataset import ImageTensorDataset as ImageTensorDataset
+from ._dataset import RandomResizedCropFlip as RandomResizedCropFlip
+from ._dataset import npz_dataset as npz_dataset
 from ._loss import component_mse as component_mse
 from ._loss import patch_mse as patch_mse
 from ._masking import ComponentMasking as ComponentMasking
@@ -51,7 +58,9 @@ from ._vit import vit_tiny_paper as vit_tiny_paper
 
 __all__ = [
     "ComponentMasking",
+    "ImageFolderDataset",
     "ImageSet",
+    "ImageTensorDataset",
     "MAEOutput",
     "MLPConfig",
     "MLPDecoder",
@@ -63,6 +72,7 @@ __all__ = [
     "PretrainConfig",
     "PretrainHistory",
     "ProbeResult",
+    "RandomResizedCropFlip",
     "ViTConfig",
     "ViTDecoder",
     "ViTEncoder",
@@ -77,6 +87,7 @@ __all__ = [
     "make_failure_mode_images",
     "mlp_encoder",
     "mlp_probe",
+    "npz_dataset",
     "patch_mse",
     "pmae",
     "pretrain",

@@ -6,14 +6,14 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from mpiis.shared.validation import check_int
+from mpiis.shared.validation import check_choice, check_int
 
-from ._checks import as_images, check_image_shape, describe
+from ._checks import as_images, check_image_shape, describe, has_values
 
 __all__ = ["PCABasis"]
 
@@ -21,6 +21,8 @@ __all__ = ["PCABasis"]
 MAX_DENSE_DIM = 16_384
 #: largest rank computed with ``torch.svd_lowrank`` in the truncated path
 MAX_LOWRANK = 1_024
+#: Gram route: eigenvalues below this share of the largest are the numerical null space
+GRAM_RANK_RTOL = 1e-9
 
 
 class PCABasis:
@@ -62,9 +64,9 @@ class PCABasis:
                            ("explained_variance_ratio", explained_variance_ratio, k)):
             if t.shape != (n,):
                 raise ValueError(f"`{name}` must have shape ({n},), got {tuple(t.shape)}")
-            if not bool(torch.isfinite(t).all()):
+            if has_values(t) and not bool(torch.isfinite(t).all()):
                 raise ValueError(f"`{name}` must be finite")
-        if not bool((std > 0).all()):
+        if has_values(std) and not bool((std > 0).all()):
             raise ValueError("`std` must be > 0 everywhere")
         self.mean = mean.float()
         self.std = std.float()
@@ -81,26 +83,41 @@ class PCABasis:
         standardize: bool = True,
         n_components: int | None = None,
         batch_size: int = 4096,
+        method: Literal["auto", "covariance", "gram", "lowrank"] = "auto",
     ) -> PCABasis:
         """Fit the basis on training images (paper Sec. 3; official ``pca.py``).
 
-        Mean, std and the covariance are accumulated in float64 over batches; the covariance is
-        decomposed with ``torch.linalg.eigh`` on the images' device. For ``D > 16,384`` pass
-        ``n_components`` (at most 1,024); ``torch.svd_lowrank`` is used then.
+        Mean and std are accumulated in float64 over batches. Three routes give the same basis
+        (up to component signs and the numerical null space):
+
+        - ``"covariance"``: the dense D x D float64 covariance and ``torch.linalg.eigh``
+          (cost N D^2 + D^3); all D components.
+        - ``"gram"``: the N x N Gram matrix ``Z Z^T`` and its ``eigh`` (cost N^2 D + N^3), then
+          ``V = Z^T U diag(1 / sqrt((N - 1) lambda))``. It returns the components that carry
+          variance, at most N - 1 of them (when N <= D the other D - N + 1 have eigenvalue 0:
+          a mask can remove nothing there, and the residual ``x - V V^T x`` of a new image stays
+          visible and outside the loss, as for any truncated basis).
+        - ``"lowrank"``: ``torch.svd_lowrank`` (randomised, 4 power iterations) for the top
+          ``n_components`` when D is too large for either matrix; approximate.
+
+        ``"auto"`` picks ``"gram"`` when N <= D (small image sets, the usual medical case) and
+        ``n_components`` is None or at most N - 1, ``"lowrank"`` when D > 16,384 and N > D,
+        else ``"covariance"``.
 
         Args:
             images: ``(N, C, H, W)`` or ``(N, H, W)`` float images in [0, 1], N >= 2.
             standardize: divide by the per-dimension std (PCA of the correlation matrix, the
                 paper's choice); ``False`` only centres.
-            n_components: keep the top K components (default: all D).
+            n_components: keep the top K components (default: all that the route gives).
             batch_size: rows per covariance accumulation step.
+            method: the route above.
 
         Returns:
             The fitted basis, stored as float32 on the images' device.
 
         Raises:
             ValueError: on bad shapes, fewer than 2 images, NaN/Inf, ``n_components`` outside
-                [1, D], or D > 16,384 without ``n_components``.
+                [1, D], or D > 16,384 with N > D and no ``n_components``.
             TypeError: on integer/boolean images.
             RuntimeError: when the fitted components are not orthonormal.
         """
@@ -109,17 +126,35 @@ class PCABasis:
             raise ValueError(
                 f"`images` must hold at least 2 images to fit a basis, got {x.shape[0]}")
         batch_size = check_int(batch_size, "batch_size", minimum=1)
+        check_choice(method, "method", ("auto", "covariance", "gram", "lowrank"))
         image_shape = tuple(x.shape[1:])
         n, d = x.shape[0], math.prod(image_shape)
         if n_components is not None:
             check_int(n_components, "n_components")
             if not 1 <= n_components <= d:
                 raise ValueError(f"`n_components` must lie in [1, {d}] (D), got {n_components}")
-        if n_components is None and d > MAX_DENSE_DIM:
-            raise ValueError(
-                f"`n_components` is required when D = C*H*W > {MAX_DENSE_DIM} (got D = {d}); "
-                f"pass n_components <= {MAX_LOWRANK}"
-            )
+        if method == "auto":
+            if n <= d and (n_components is None or n_components <= n - 1):
+                method = "gram"
+            elif d > MAX_DENSE_DIM:
+                method = "lowrank"
+            else:
+                method = "covariance"
+        if method == "gram" and n_components is not None and n_components > n - 1:
+            raise ValueError(f"`n_components` must be <= N - 1 = {n - 1} with method='gram' "
+                             f"(the Gram matrix has rank <= N - 1), got {n_components}")
+        if method == "covariance" and d > MAX_DENSE_DIM:
+            raise ValueError(f"method='covariance' needs D <= {MAX_DENSE_DIM} (got D = {d}); "
+                             "use method='gram' (N <= D) or 'lowrank' with n_components")
+        if method == "lowrank":
+            if n_components is None:
+                raise ValueError(
+                    f"`n_components` is required when D = C*H*W > {MAX_DENSE_DIM} and N > D, "
+                    f"or with method='lowrank' (got D = {d}, N = {n}); pass n_components <= "
+                    f"{MAX_LOWRANK}")
+            if n_components > MAX_LOWRANK:
+                raise ValueError(f"`n_components` must be <= {MAX_LOWRANK} with the randomised "
+                                 f"low-rank route, got {n_components}")
         dev = x.device
         flat = x.reshape(n, d)
         total = torch.zeros(d, dtype=torch.float64, device=dev)
@@ -134,17 +169,30 @@ class PCABasis:
             std = torch.where(std > 0, std, torch.ones_like(std))
         else:
             std = torch.ones_like(std)
+        trace = float((sq / std**2).sum() / (n - 1))
+        if not trace > 0:
+            raise ValueError("`images` have no variance (every image is the same); a PCA basis "
+                             "needs at least two different images")
 
-        if d > MAX_DENSE_DIM:
+        if method == "lowrank":
             k = int(n_components)  # type: ignore[arg-type]
-            if k > MAX_LOWRANK:
-                raise ValueError(f"`n_components` must be <= {MAX_LOWRANK} when D > "
-                                 f"{MAX_DENSE_DIM}, got {k}")
             z = ((flat.double() - mean) / std).float()
             _, s, v = torch.svd_lowrank(z, q=min(k + 10, min(n, d)), niter=4)
             evals = (s.double() ** 2 / (n - 1))[:k]
             vecs = v[:, :k].double()
-            trace = float((sq / std**2).sum() / (n - 1))
+        elif method == "gram":
+            z = (flat.double() - mean) / std  # (N, D)
+            gram = z @ z.T
+            lam, u = torch.linalg.eigh(gram)
+            lam, u = lam.flip(0), u.flip(1)
+            # components that carry variance: the rest of the spectrum is round-off
+            keep = int((lam > lam[0].clamp_min(0) * GRAM_RANK_RTOL).sum())
+            keep = max(1, min(keep, n - 1))
+            if n_components is not None:
+                keep = min(keep, int(n_components))
+            lam, u = lam[:keep].clamp_min(torch.finfo(torch.float64).tiny), u[:, :keep]
+            vecs = (z.T @ u) / torch.sqrt(lam)
+            evals = lam / (n - 1)
         else:
             cov = torch.zeros(d, d, dtype=torch.float64, device=dev)
             for i in range(0, n, batch_size):
@@ -153,7 +201,6 @@ class PCABasis:
             cov /= n - 1
             evals, vecs = torch.linalg.eigh(cov)
             evals, vecs = evals.flip(0), vecs.flip(1)
-            trace = float(torch.diagonal(cov).sum())
             if n_components is not None:
                 evals, vecs = evals[:n_components], vecs[:, :n_components]
         evals = evals.clamp_min(0.0)
@@ -162,8 +209,9 @@ class PCABasis:
         signs = torch.sign(vecs[idx, torch.arange(vecs.shape[1], device=dev)])
         signs = torch.where(signs == 0, torch.ones_like(signs), signs)
         vecs = vecs * signs
-        gram = vecs.T @ vecs
-        err = float((gram - torch.eye(gram.shape[0], dtype=gram.dtype, device=dev)).abs().max())
+        gram_v = vecs.T @ vecs
+        eye = torch.eye(gram_v.shape[0], dtype=gram_v.dtype, device=dev)
+        err = float((gram_v - eye).abs().max())
         if not err < 1e-4:
             raise RuntimeError(f"PCA components are not orthonormal (max |V^T V - I| = {err:.2e})")
         evr = evals / trace if trace > 0 else torch.zeros_like(evals)

@@ -9,7 +9,7 @@ import torch
 
 from mpiis.shared.validation import check_int
 
-__all__ = ["as_images", "check_image_shape", "check_range", "check_ratio", "describe"]
+__all__ = ["as_images", "check_image_shape", "check_range", "check_ratio", "describe", "has_values"]
 
 
 def describe(x: Any) -> str:
@@ -57,12 +57,17 @@ def as_images(
         t = t[:, None]
     if t.shape[0] < min_count:
         raise ValueError(f"`{name}` must hold at least {min_count} images, got {t.shape[0]}")
-    if not bool(torch.isfinite(t).all()):
+    if has_values(t) and not bool(torch.isfinite(t).all()):
         bad = int((~torch.isfinite(t)).sum())
         raise ValueError(f"`{name}` must be finite, got {bad} NaN or Inf value(s)")
     if device is not None or dtype is not None:
         t = t.to(device=device, dtype=dtype)
     return t
+
+
+def has_values(t: torch.Tensor) -> bool:
+    """False for tensors without data (the ``meta`` device): value checks are skipped there."""
+    return t.device.type != "meta"
 
 
 def check_image_shape(x: torch.Tensor, expected: tuple[int, int, int], name: str) -> None:

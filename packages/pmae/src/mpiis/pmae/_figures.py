@@ -29,7 +29,7 @@ def _plt() -> Any:
 
 def _spectrum(out: Path, basis: PCABasis, name: str) -> None:
     plt = _plt()
-    evr = basis.explained_variance_ratio.numpy()
+    evr = basis.explained_variance_ratio.cpu().numpy()
     fig, ax = plt.subplots(figsize=(5, 3.2))
     ax.semilogy(np.arange(1, len(evr) + 1), np.clip(evr, 1e-12, None), label="ratio e_k")
     ax.set_xlabel("component k")
@@ -48,7 +48,7 @@ def _components(out: Path, basis: PCABasis, name: str) -> None:
     c, h, w = basis.image_shape
     fig, axes = plt.subplots(2, 8, figsize=(10, 2.8))
     for k, ax in enumerate(axes.ravel()):
-        ax.imshow(basis.components[:, k].numpy().reshape(c, h, w)[0], cmap="RdBu_r")
+        ax.imshow(basis.components[:, k].cpu().numpy().reshape(c, h, w)[0], cmap="RdBu_r")
         ax.set_title(f"{k + 1}", fontsize=8)
         ax.axis("off")
     fig.suptitle(f"first 16 principal components ({name})")
@@ -61,8 +61,11 @@ def _components(out: Path, basis: PCABasis, name: str) -> None:
 def _masks(out: Path, name: str, data: ImageSet, pm: MaskedAutoencoder,
            mm: MaskedAutoencoder | None) -> None:
     plt = _plt()
-    x = torch.from_numpy(data.images[:6])
-    g = torch.Generator().manual_seed(0)
+    dev = pm.device  # every model, batch, mask and generator on the PMAE model's device
+    if mm is not None:
+        mm = mm.to(dev)
+    x = torch.from_numpy(data.images[:6]).to(dev)
+    g = torch.Generator(device=dev).manual_seed(0)
     o = pm(x, generator=g)
     visible, _, mask = pm.masking(x, mask=o.mask)
     z = pm.standardize(x)
@@ -72,7 +75,7 @@ def _masks(out: Path, name: str, data: ImageSet, pm: MaskedAutoencoder,
     rows = [("original", z), ("visible r=0.2", visible), ("masked part", masked_part),
             ("PMAE pred. (masked)", pred_masked)]
     if mm is not None:
-        om = mm(x, generator=torch.Generator().manual_seed(0))
+        om = mm(x, generator=torch.Generator(device=dev).manual_seed(0))
         pix = om.mask.float()
         p = mm.patch_size
         pix_img = pix.reshape(6, *[s // p for s in mm.image_shape[1:]])
@@ -83,7 +86,7 @@ def _masks(out: Path, name: str, data: ImageSet, pm: MaskedAutoencoder,
     for r, (label, imgs) in enumerate(rows):
         for i in range(6):
             ax = axes[r, i]
-            ax.imshow(imgs[i].reshape(pm.image_shape)[0].numpy(), cmap="gray")
+            ax.imshow(imgs[i].reshape(pm.image_shape)[0].cpu().numpy(), cmap="gray")
             ax.set_xticks([])
             ax.set_yticks([])
             if i == 0:
@@ -102,14 +105,14 @@ def write_figures(out: Path, *, basis: PCABasis, synth: tuple[ImageSet, ImageSet
     _spectrum(out, basis, "synthetic")
     _components(out, basis, "synthetic")
     if "synth_vit_pmae_model" in keep:
-        _masks(out, "synthetic", synth[1], keep["synth_vit_pmae_model"].cpu(),
+        _masks(out, "synthetic", synth[1], keep["synth_vit_pmae_model"],
                keep.get("synth_vit_mae_model"))
     if "digits" in keep:
         _, dte, db = keep["digits"]
         _spectrum(out, db, "digits")
         _components(out, db, "digits")
         if "digits_pmae_model" in keep:
-            _masks(out, "digits", dte, keep["digits_pmae_model"].cpu(),
+            _masks(out, "digits", dte, keep["digits_pmae_model"],
                    keep.get("digits_mae_model"))
     if "sweep" in keep:
         s = keep["sweep"]

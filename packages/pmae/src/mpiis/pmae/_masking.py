@@ -15,7 +15,14 @@ from torch import nn
 from mpiis.shared.validation import check_choice, check_int
 
 from ._basis import PCABasis
-from ._checks import as_images, check_image_shape, check_range, check_ratio, describe
+from ._checks import (
+    as_images,
+    check_image_shape,
+    check_range,
+    check_ratio,
+    describe,
+    has_values,
+)
 
 __all__ = [
     "ComponentMasking",
@@ -28,7 +35,9 @@ __all__ = [
 ]
 
 
-def _check_evr(evr: Any) -> torch.Tensor:
+def _check_evr(evr: Any, validate: bool = True) -> torch.Tensor:
+    if not validate:  # checked once where it was stored (ComponentMasking): no host sync
+        return evr
     if not isinstance(evr, torch.Tensor | np.ndarray):
         raise TypeError(
             f"`explained_variance_ratio` must be a tensor or array, got {describe(evr)}")
@@ -37,13 +46,17 @@ def _check_evr(evr: Any) -> torch.Tensor:
         raise ValueError(
             f"`explained_variance_ratio` must have shape (K,) with K >= 2, got {tuple(t.shape)}"
         )
-    if not bool(torch.isfinite(t).all()) or bool((t < 0).any()):
+    if has_values(t) and (not bool(torch.isfinite(t).all()) or bool((t < 0).any())):
         raise ValueError("`explained_variance_ratio` must be finite and >= 0")
     return t.float()
 
 
-def _gen_device(generator: torch.Generator | None) -> torch.device:
-    return generator.device if generator is not None else torch.device("cpu")
+def _gen_device(generator: torch.Generator | None, default: Any = None) -> torch.device:
+    """Where random numbers are drawn: the generator's device, else ``default`` (the data's
+    device), else the CPU."""
+    if generator is not None:
+        return generator.device
+    return torch.device(default) if default is not None else torch.device("cpu")
 
 
 def _closest_prefix(cum: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
@@ -58,6 +71,7 @@ def sample_variance_mask(
     batch_size: int,
     *,
     generator: torch.Generator | None = None,
+    validate: bool = True,
 ) -> torch.Tensor:
     """Random component masks carrying a share ``ratio`` of the variance (paper Sec. 3).
 
@@ -72,13 +86,15 @@ def sample_variance_mask(
             (PMAE_rd).
         batch_size: B.
         generator: source of randomness (its device is used for sampling).
+        validate: check the ratios for NaN/negative values (a host sync on a GPU);
+            :class:`ComponentMasking` checked them once and passes ``False``.
 
     Returns:
         Boolean ``(B, K)`` on the ratios' device, True = masked.
     """
-    evr = _check_evr(explained_variance_ratio)
+    evr = _check_evr(explained_variance_ratio, validate)
     b = check_int(batch_size, "batch_size", minimum=1)
-    gdev = _gen_device(generator)
+    gdev = _gen_device(generator, evr.device)
     k = evr.shape[0]
     if isinstance(ratio, tuple | list):
         lo, hi = check_range(ratio, "ratio")
@@ -93,12 +109,13 @@ def sample_variance_mask(
     return torch.zeros(b, k, dtype=torch.bool, device=evr.device).scatter(1, perm, by_rank)
 
 
-def _ordered_mask(evr: Any, ratio: float, descending: bool) -> torch.Tensor:
-    e = _check_evr(evr)
+def _ordered_mask(evr: Any, ratio: float, descending: bool,
+                  validate: bool = True) -> torch.Tensor:
+    e = _check_evr(evr, validate)
     r = check_ratio(ratio)
     order = torch.argsort(e, descending=descending, stable=True)
     cum = e[order].cumsum(0)[None]
-    j = _closest_prefix(cum, torch.tensor([r], device=e.device))[0]
+    j = _closest_prefix(cum, torch.full((1,), r, device=e.device, dtype=cum.dtype))[0]
     by_rank = torch.arange(e.shape[0], device=e.device) <= j
     return torch.zeros_like(by_rank).scatter(0, order, by_rank)
 
@@ -161,7 +178,7 @@ def random_patch_mask(
     n = check_int(num_patches, "num_patches", minimum=2)
     rho = check_ratio(ratio)
     if noise is None:
-        noise = torch.rand(b, n, generator=generator, device=_gen_device(generator))
+        noise = torch.rand(b, n, generator=generator, device=_gen_device(generator, device))
     elif tuple(noise.shape) != (b, n):
         raise ValueError(f"`noise` must have shape ({b}, {n}), got {tuple(noise.shape)}")
     if device is not None:
@@ -234,11 +251,13 @@ class ComponentMasking(nn.Module):
         """A ``(B, K)`` boolean mask for this masking's mode."""
         evr = self.explained_variance_ratio
         if self.mode == "fixed":
-            return sample_variance_mask(evr, self.ratio, batch_size, generator=generator)
+            return sample_variance_mask(evr, self.ratio, batch_size, generator=generator,
+                                        validate=False)
         if self.mode == "random":
-            return sample_variance_mask(evr, self.random_range, batch_size, generator=generator)
-        fn = top_variance_mask if self.mode == "top" else bottom_variance_mask
-        return fn(evr, self.ratio)[None].expand(batch_size, -1).clone()
+            return sample_variance_mask(evr, self.random_range, batch_size, generator=generator,
+                                        validate=False)
+        m = _ordered_mask(evr, self.ratio, descending=self.mode == "top", validate=False)
+        return m[None].expand(batch_size, -1).clone()
 
     def standardize(self, x: torch.Tensor) -> torch.Tensor:
         """``(x - mu) / s`` of images ``(B, C, H, W)``."""
@@ -251,6 +270,7 @@ class ComponentMasking(nn.Module):
         *,
         generator: torch.Generator | None = None,
         mask: torch.Tensor | None = None,
+        validate: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Mask a batch.
 
@@ -258,12 +278,17 @@ class ComponentMasking(nn.Module):
             x: raw images ``(B, C, H, W)`` in [0, 1] matching the basis.
             generator: randomness for the mask.
             mask: a boolean ``(B, K)`` mask to use instead of sampling.
+            validate: check ``x`` for shape and NaN/Inf (a host sync on a GPU); the training
+                loop validates its batches once on the host and passes ``False``.
 
         Returns:
             ``(visible_image (B, C, H, W) standardised, target_coeffs (B, K), mask (B, K))``.
         """
-        t = as_images(x, "x")
-        check_image_shape(t, self.image_shape, "x")
+        if validate:
+            t = as_images(x, "x")
+            check_image_shape(t, self.image_shape, "x")
+        else:
+            t = x
         t = t.to(self.components.device, torch.float32)
         b, k = t.shape[0], self.components.shape[1]
         z = ((t.reshape(b, -1) - self.mean) / self.std)  # (B, D)
@@ -326,7 +351,8 @@ class PatchMasking(nn.Module):
                 raise ValueError(f"`mask` must have shape ({batch_size}, {num_patches}), "
                                  f"got {tuple(mask.shape)}")
             counts = mask.sum(1)
-            if not bool((counts == counts[0]).all()) or int(counts[0]) in (0, num_patches):
+            if has_values(counts) and (not bool((counts == counts[0]).all())
+                                       or int(counts[0]) in (0, num_patches)):
                 raise ValueError("`mask` must mask the same number of patches (>= 1, < L) in "
                                  "every row")
             # visible patches first, in index order: the noise is the mask itself

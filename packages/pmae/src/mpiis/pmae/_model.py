@@ -16,9 +16,9 @@ from torch import nn
 from mpiis.shared.validation import check_choice, check_int
 
 from ._basis import PCABasis
-from ._checks import as_images, check_image_shape, describe
+from ._checks import as_images, check_image_shape, describe, has_values
 from ._loss import masked_mean_sq, patch_mse
-from ._masking import ComponentMasking, PatchMasking
+from ._masking import ComponentMasking, PatchMask, PatchMasking
 from ._mlp import MLPConfig, MLPDecoder, MLPEncoder, mlp_encoder
 from ._vit import ViTConfig, ViTDecoder, ViTEncoder, _build_vit, patchify, unpatchify
 
@@ -125,7 +125,8 @@ class MaskedAutoencoder(nn.Module):
         if mean_t.shape != (d,) or std_t.shape != (d,):
             raise ValueError(f"`mean` and `std` must have {d} entries, got {tuple(mean_t.shape)} "
                              f"and {tuple(std_t.shape)}")
-        if not bool((std_t > 0).all()) or not bool(torch.isfinite(mean_t).all()):
+        if has_values(std_t) and (not bool((std_t > 0).all())
+                                  or not bool(torch.isfinite(mean_t).all())):
             raise ValueError("`std` must be > 0 and `mean` finite")
         self.register_buffer("pixel_mean", mean_t.clone())
         self.register_buffer("pixel_std", std_t.clone())
@@ -166,21 +167,25 @@ class MaskedAutoencoder(nn.Module):
         *,
         generator: torch.Generator | None = None,
         mask: torch.Tensor | None = None,
+        validate: bool = True,
     ) -> MAEOutput:
         """Mask, encode, decode and score a batch (paper Sec. 3 / MAE).
 
         Args:
             x: raw images ``(B, C, H, W)`` in [0, 1].
             generator: randomness for the mask.
-            mask: a fixed mask, ``(B, K)`` (components) or ``(B, L)`` (patches), boolean.
+            mask: a fixed mask, ``(B, K)`` (components) or ``(B, L)`` (patches), boolean, or a
+                :class:`PatchMask` from :meth:`sample_mask`.
+            validate: check ``x`` (shape, NaN/Inf: a host sync on a GPU); :func:`pretrain`
+                checks its batches on the host and passes ``False``.
 
         Returns:
             :class:`MAEOutput`.
         """
-        t = self._check_input(x)
+        t = self._check_input(x) if validate else x.to(self.device, torch.float32)
         b = t.shape[0]
         if isinstance(self.masking, ComponentMasking):
-            visible, c, m = self.masking(t, generator=generator, mask=mask)
+            visible, c, m = self.masking(t, generator=generator, mask=mask, validate=False)
             if self.is_vit:
                 tokens = self.encoder(visible)  # all tokens, (B, 1 + L, dim)
                 latent = tokens[:, 0]
@@ -194,7 +199,14 @@ class MaskedAutoencoder(nn.Module):
         else:
             z = self.standardize(t)
             target = patchify(z, self.patch_size)  # (B, L, p*p*C)
-            pm = self.masking(b, target.shape[1], generator=generator, device=z.device, mask=mask)
+            if isinstance(mask, PatchMask):
+                if tuple(mask.mask.shape) != (b, target.shape[1]):
+                    raise ValueError(f"`mask` must hold ({b}, {target.shape[1]}) patch masks, "
+                                     f"got {tuple(mask.mask.shape)}")
+                pm = PatchMask(*(t.to(z.device) for t in mask))
+            else:
+                pm = self.masking(b, target.shape[1], generator=generator, device=z.device,
+                                  mask=mask)
             m = pm.mask
             if self.is_vit:
                 tokens = self.encoder(z, pm.ids_keep)  # (B, 1 + L_keep, dim)
@@ -209,6 +221,20 @@ class MaskedAutoencoder(nn.Module):
             zero = patch_mse(torch.zeros_like(target), target, m).mean()
             pred = unpatchify(pred_p, self.patch_size, self.image_shape)
         return MAEOutput(per.mean(), per, pred, m, zero.detach(), latent.detach())
+
+    def sample_mask(self, batch_size: int, *,
+                    generator: torch.Generator | None = None) -> torch.Tensor | PatchMask:
+        """The masks :meth:`forward` would draw for a batch of ``batch_size`` images, drawn the
+        same way from ``generator``: a ``(B, K)`` boolean tensor (components) or a
+        :class:`PatchMask`. Rows can be sliced (``mask[i::n]``, ``PatchMask(*(t[i::n] for t in
+        m))``) and passed back as ``forward(..., mask=...)``; data-parallel training draws the
+        global batch's masks on every rank this way and keeps its own rows."""
+        b = check_int(batch_size, "batch_size", minimum=1)
+        if isinstance(self.masking, ComponentMasking):
+            return self.masking.sample(b, generator=generator)
+        _, h, w = self.image_shape
+        p = self.patch_size
+        return self.masking(b, (h // p) * (w // p), generator=generator, device=self.device)
 
     @torch.no_grad()
     def encode(self, x: Any, *, pool: Pool = "cls+mean") -> torch.Tensor:
@@ -290,6 +316,12 @@ class MaskedAutoencoder(nn.Module):
         return model.to(map_location).eval()
 
 
+def _init_device(generator: torch.Generator | None, device: Any) -> torch.device:
+    """Where weights are built and initialised: the generator's device (so that one seed gives
+    the same weights whatever the model's device), else the model's device."""
+    return generator.device if generator is not None else torch.device(device)
+
+
 def _check_arch(arch: str, config: Any) -> None:
     check_choice(arch, "arch", ("vit", "mlp"))
     want = ViTConfig if arch == "vit" else MLPConfig
@@ -344,10 +376,12 @@ def pmae(
     if not isinstance(basis, PCABasis):
         raise TypeError(f"`basis` must be a PCABasis, got {describe(basis)}")
     _check_arch(arch, config)
-    masking = ComponentMasking(basis, ratio=ratio, mode=mode)
-    enc, dec, p = _networks(basis.image_shape, arch, patch_size, config)  # type: ignore[arg-type]
-    model = MaskedAutoencoder(enc, dec, masking, patch_size=p)
-    return model.reset_parameters(generator).to(basis.device)
+    with torch.device(_init_device(generator, basis.device)):
+        masking = ComponentMasking(basis, ratio=ratio, mode=mode)
+        enc, dec, p = _networks(basis.image_shape, arch, patch_size, config)  # type: ignore[arg-type]
+        model = MaskedAutoencoder(enc, dec, masking, patch_size=p)
+        model.reset_parameters(generator)
+    return model.to(basis.device)
 
 
 def mae(
@@ -361,6 +395,7 @@ def mae(
     mean: Any = None,
     std: Any = None,
     generator: torch.Generator | None = None,
+    device: Any = None,
 ) -> MaskedAutoencoder:
     """The patch-MAE baseline (He et al. 2022) on the same networks as :func:`pmae`.
 
@@ -373,25 +408,41 @@ def mae(
         config: network sizes.
         mean, std: ``(D,)`` input standardisation; pass ``basis.mean, basis.std`` to give MAE
             the same inputs as PMAE.
-        generator: initialises the weights.
+        generator: initialises the weights (on its device; the same seed gives the same
+            weights on every device).
+        device: where the model lives; default the device of ``mean`` when it is a tensor (so
+            ``mae(basis.image_shape, mean=basis.mean, std=basis.std)`` follows the basis like
+            :func:`pmae`), else the CPU.
     """
     if not isinstance(image_shape, tuple | list) or len(image_shape) != 3:
         raise ValueError(f"`image_shape` must be (C, H, W), got {image_shape!r}")
     image_shape = tuple(check_int(s, "image_shape", minimum=1) for s in image_shape)  # type: ignore[assignment]
     _check_arch(arch, config)
     masking = PatchMasking(ratio=ratio, mode=mode)
-    enc, dec, p = _networks(image_shape, arch, patch_size, config)  # type: ignore[arg-type]
+    p = patch_size if arch == "vit" or patch_size is not None else None
+    if arch == "vit" and p is None:
+        p = _default_patch(min(image_shape[1], image_shape[2]))
+    if p is not None:
+        p = check_int(p, "patch_size", minimum=1)
     if p is None:
         p = _default_patch(min(image_shape[1], image_shape[2]))
     h, w = image_shape[1], image_shape[2]
     if h % p or w % p:
         raise ValueError(f"`patch_size` (={p}) must divide the image size ({h}, {w})")
-    if isinstance(mean, torch.Tensor):
-        mean = mean.detach().cpu()
-    if isinstance(std, torch.Tensor):
-        std = std.detach().cpu()
-    model = MaskedAutoencoder(enc, dec, masking, image_shape=image_shape, patch_size=p,
-                              mean=None if mean is None else np.asarray(mean),
-                              std=None if std is None else np.asarray(std))
-    model.reset_parameters(generator)
-    return model
+    if device is None:
+        device = mean.device if isinstance(mean, torch.Tensor) else torch.device("cpu")
+    device = torch.device(device)
+    with torch.device(_init_device(generator, device)):
+        enc, dec, _ = _networks(image_shape, arch, p, config)  # type: ignore[arg-type]
+        mean_t = None if mean is None else _as_stat(mean)
+        std_t = None if std is None else _as_stat(std)
+        model = MaskedAutoencoder(enc, dec, masking, image_shape=image_shape, patch_size=p,
+                                  mean=mean_t, std=std_t)
+        model.reset_parameters(generator)
+    return model.to(device)
+
+
+def _as_stat(v: Any) -> torch.Tensor:
+    if isinstance(v, torch.Tensor):
+        return v.detach().float().to(torch.get_default_device())
+    return torch.as_tensor(np.asarray(v, dtype=np.float32))

@@ -77,6 +77,10 @@ def linear_probe(f_train: Any, y_train: Any, f_test: Any, y_test: Any, *,
     The package's deterministic stand-in for the paper's SGD linear probe (Sec. 4).
     """
     ftr, ytr, fte, yte = _check_split(f_train, y_train, f_test, y_test)
+    classes = np.unique(ytr)
+    if classes.size < 2:
+        raise ValueError(f"`y_train` must hold at least 2 classes for a linear probe, got "
+                         f"{classes.size} ({classes.tolist()})")
     acc = linear_probe_accuracy(ftr, ytr, fte, yte, l2=l2)
     return ProbeResult(acc, "linear", len(ftr), len(fte), ftr.shape[1])
 
@@ -112,18 +116,24 @@ def mlp_probe(
     lr: float = 1e-3,
     batch_size: int = 256,
 ) -> ProbeResult:
-    """A one-hidden-layer MLP probe (paper Table 2's MLP probing), trained with Adam."""
+    """A one-hidden-layer MLP probe (paper Table 2's MLP probing), trained with AdamW.
+
+    The probe trains on the generator's device (the CPU without one), so a CUDA generator
+    trains it on the GPU.
+    """
     ftr, ytr, fte, yte = _check_split(f_train, y_train, f_test, y_test)
     hidden = check_int(hidden, "hidden", minimum=1)
     epochs = check_int(epochs, "epochs", minimum=1)
     bs = check_int(batch_size, "batch_size", minimum=1)
     mu, sd = ftr.mean(0), ftr.std(0)
     sd = np.where(sd > 1e-12, sd, 1.0)
-    xtr = torch.from_numpy(((ftr - mu) / sd).astype(np.float32))
-    xte = torch.from_numpy(((fte - mu) / sd).astype(np.float32))
-    ytr_t = torch.from_numpy(ytr)
+    dev = generator.device if generator is not None else torch.device("cpu")
+    xtr = torch.from_numpy(((ftr - mu) / sd).astype(np.float32)).to(dev)
+    xte = torch.from_numpy(((fte - mu) / sd).astype(np.float32)).to(dev)
+    ytr_t = torch.from_numpy(ytr).to(dev)
     n_cls = int(max(ytr.max(), yte.max())) + 1
-    net = nn.Sequential(nn.Linear(xtr.shape[1], hidden), nn.GELU(), nn.Linear(hidden, n_cls))
+    with torch.device(dev):
+        net = nn.Sequential(nn.Linear(xtr.shape[1], hidden), nn.GELU(), nn.Linear(hidden, n_cls))
     for m in net:
         if isinstance(m, nn.Linear):
             nn.init.xavier_uniform_(m.weight, generator=generator)
@@ -131,7 +141,7 @@ def mlp_probe(
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     n = len(xtr)
     for _ in range(epochs):
-        perm = torch.randperm(n, generator=generator)
+        perm = torch.randperm(n, generator=generator, device=dev)
         for i in range(0, n, bs):
             idx = perm[i : i + bs]
             loss = nn.functional.cross_entropy(net(xtr[idx]), ytr_t[idx])
@@ -139,5 +149,5 @@ def mlp_probe(
             loss.backward()
             opt.step()
     with torch.no_grad():
-        acc = float((net(xte).argmax(1).numpy() == yte).mean())
+        acc = float((net(xte).argmax(1).cpu().numpy() == yte).mean())
     return ProbeResult(acc, "mlp", len(ftr), len(fte), ftr.shape[1])

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from mpiis.shared.bench import PRESETS, ClaimResult, Context, Suite
+from mpiis.shared.bench import PRESETS, ClaimResult, Context, Option, Suite
 from mpiis.shared.torch import default_device
 
 from . import (
@@ -149,7 +149,11 @@ def _raw_probe(tr: ImageSet, te: ImageSet) -> float:
 def _pca_agreement(basis: PCABasis, x: np.ndarray) -> tuple[float, float, str]:
     """min |cos| of the top-10 components and max |EVR diff| against sklearn (numpy SVD when
     scikit-learn is absent) on the same standardised matrix."""
-    z = (x.reshape(len(x), -1) - basis.mean.cpu().numpy()) / basis.std.cpu().numpy()
+    # the reference standardises the data itself (float64, ddof 1, std 0 -> 1), so that a basis
+    # fitted on differently scaled data cannot agree with it by construction
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    sd = flat.std(0, ddof=1)
+    z = (flat - flat.mean(0)) / np.where(sd > 0, sd, 1.0)
     try:
         from sklearn.decomposition import PCA
 
@@ -167,31 +171,53 @@ def _pca_agreement(basis: PCABasis, x: np.ndarray) -> tuple[float, float, str]:
     return float(cos.min()), diff, name
 
 
-def _fit_time_ratio(x: np.ndarray, repeats: int) -> tuple[float, float, float, str]:
+def _fit_time_ratio(x: np.ndarray, repeats: int) -> tuple[float, float, float, str, float]:
+    """Best-of-``repeats`` fit time of :meth:`PCABasis.fit` (default route) against scikit-learn's
+    full-SVD PCA on the same standardised matrix, interleaved; also the EVR agreement."""
     basis = PCABasis.fit(x)
     z = ((x.reshape(len(x), -1) - basis.mean.numpy()) / basis.std.numpy()).astype(np.float64)
     try:
         from sklearn.decomposition import PCA
 
-        def ref() -> None:
-            PCA(svd_solver="full").fit(z)
+        def ref() -> Any:
+            return PCA(svd_solver="full").fit(z).explained_variance_ratio_
 
         name = "sklearn PCA(svd_solver='full')"
     except ImportError:  # pragma: no cover
 
-        def ref() -> None:
-            np.linalg.svd(z - z.mean(0), full_matrices=False)
+        def ref() -> Any:
+            s = np.linalg.svd(z - z.mean(0), compute_uv=False)
+            return s**2 / np.sum(s**2)
 
         name = "numpy SVD"
     ours, theirs = math.inf, math.inf
+    evr_ref = None
     for _ in range(repeats):  # interleaved, best of `repeats`
         t0 = time.perf_counter()
         PCABasis.fit(x)
         ours = min(ours, time.perf_counter() - t0)
         t0 = time.perf_counter()
-        ref()
+        evr_ref = ref()
         theirs = min(theirs, time.perf_counter() - t0)
-    return ours / theirs, ours, theirs, name
+    k = basis.n_components
+    diff = float(np.max(np.abs(basis.explained_variance_ratio.numpy() - evr_ref[:k])))
+    return ours / theirs, ours, theirs, name, diff
+
+
+def _pca_sizes(preset: str, tr: ImageSet) -> list[tuple[str, np.ndarray]]:
+    """The issue's three sizes: 200 x 768 (3 x 16 x 16, N < D), 512 x 3072 (3 x 32 x 32,
+    CIFAR-sized, N < D) and the benchmark's synthetic training split 2,100 x 256 (N > D).
+    The N < D sets stack three synthetic grey images into colour channels."""
+    def colour(n: int, size: int) -> np.ndarray:
+        g = make_failure_mode_images(3 * n, size=size, seed=7).images  # (3n, 1, s, s)
+        g = g.reshape(n, 3, size, size)
+        return ((g - g.min()) / (g.max() - g.min())).astype(np.float32)
+
+    sizes = [("200x768", colour(200, 16))]
+    if preset != "smoke":
+        sizes.append(("512x3072", colour(512, 32)))
+    sizes.append((f"{len(tr)}x256", tr.images))
+    return sizes
 
 
 def _throughput(basis: PCABasis, tr: ImageSet, arch: str, cfg: Any, steps: int,
@@ -225,7 +251,11 @@ def _throughput(basis: PCABasis, tr: ImageSet, arch: str, cfg: Any, steps: int,
 
 
 # ----------------------------------------------------------------------------------- suite
-suite = Suite("pmae", description=__doc__ or "")
+suite = Suite("pmae", description=__doc__ or "", options=[
+    Option("sweep_seeds", type=int, default=1,
+           help="seeds of the PMAE ratio sweep behind R1 (full preset; each adds six arms, about "
+                "70 s on an idle 2-core CPU); R1 is REPORTED, its per-seed argmax in details"),
+])
 
 
 def _setup(ctx: Context) -> dict[str, Any]:
@@ -240,22 +270,37 @@ def _setup(ctx: Context) -> dict[str, Any]:
 
 def _synthetic_phase(ctx: Context) -> dict[str, ClaimResult]:
     st = ctx.shared("setup", lambda: _setup(ctx))
-    P, tr, te, basis, keep, seed = st["P"], st["tr"], st["te"], st["basis"], st["keep"], ctx.seed
-    t_all = time.perf_counter()
+    out = {"S0": s0_result(st["tr"], st["te"])}
+    out.update(s_results(st["P"], ctx.seed, st["basis"], st["tr"], st["te"], keep=st["keep"]))
+    return out
+
+
+def s0_result(tr: ImageSet, te: ImageSet) -> ClaimResult:
+    """S0: the raw-pixel linear probe on the synthetic set stays near chance."""
+    t0 = time.perf_counter()
     raw = _raw_probe(tr, te)
-    out = {"S0": ClaimResult.measure(
+    return ClaimResult.measure(
         id="S0", claim=CLAIMS["S0"], metric="raw-pixel linear-probe accuracy (4 classes)",
         value=raw, threshold=S0_MAX_RAW_ACC, comparator="<=", gate=True,
-        seconds=time.perf_counter() - t_all, details={"chance": 0.25, "n_train": len(tr)})}
+        seconds=time.perf_counter() - t0,
+        details={"chance": 1.0 / len(np.unique(tr.labels)), "n_train": len(tr)})
 
+
+def s_results(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet, *,
+              keep: dict[str, Any] | None = None, arm: Any = None) -> dict[str, ClaimResult]:
+    """S1-S3: random-init, MAE and PMAE arms of both encoders over the preset's seeds.
+
+    ``arm(kind, basis, tr, te, **kw) -> accuracy`` trains and probes one arm (default
+    :func:`_arm`); the negative-control tests pass a broken one through this same code."""
+    arm = _arm if arm is None else arm
     acc: dict[str, dict[str, list[float]]] = {"vit": {}, "mlp": {}}
     t0 = time.perf_counter()
     for arch, cfg, epochs, n_seeds in (("vit", P.vit, P.vit_epochs, P.vit_seeds),
                                        ("mlp", P.mlp, P.mlp_epochs, P.mlp_seeds)):
         for kind in ("random", "mae", "pmae"):
             acc[arch][kind] = [
-                _arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
-                     cfg=cfg, keep=keep if s == 0 else None, tag=f"synth_{arch}_{kind}_")
+                arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
+                    cfg=cfg, keep=keep if s == 0 else None, tag=f"synth_{arch}_{kind}_")
                 for s in range(n_seeds)
             ]
     t_train = time.perf_counter() - t0
@@ -263,17 +308,20 @@ def _synthetic_phase(ctx: Context) -> dict[str, ClaimResult]:
     def diff(arch: str, a: str, b: str) -> list[float]:
         return [u - v for u, v in zip(acc[arch][a], acc[arch][b], strict=True)]
 
-    common = {"raw_pixels": raw, **{f"{a}_{k}": v for a in acc for k, v in acc[a].items()},
+    common = {**{f"{a}_{k}": v for a in acc for k, v in acc[a].items()},
+              "seeds": [seed + s for s in range(max(P.vit_seeds, P.mlp_seeds))],
               "vit_epochs": P.vit_epochs, "mlp_epochs": P.mlp_epochs}
+    out: dict[str, ClaimResult] = {}
     out["S1"] = ClaimResult.measure(
         id="S1", claim=CLAIMS["S1"], metric="probe acc. PMAE - MAE (vit_tiny_cpu, patch 4)",
         value=diff("vit", "pmae", "mae"), threshold=S1_MIN_GAIN, comparator=">=", gate=True,
-        baseline=float(np.mean(acc["vit"]["mae"])), seconds=t_train / 2, details=dict(common))
+        baseline=float(np.mean(acc["vit"]["mae"])), seconds=t_train / 2,
+        details={**common, "per_seed": diff("vit", "pmae", "mae")})
     out["S2"] = ClaimResult.measure(
         id="S2", claim=CLAIMS["S2"], metric="probe acc. PMAE - random init (MLP encoder)",
         value=diff("mlp", "pmae", "random"), threshold=S2_MIN_GAIN, comparator=">=", gate=True,
         baseline=float(np.mean(acc["mlp"]["random"])), seconds=t_train / 2,
-        details=dict(common))
+        details={**common, "per_seed": diff("mlp", "pmae", "random")})
     out["S3a"] = ClaimResult.measure(
         id="S3a", claim=CLAIMS["S3a"], metric="probe acc. PMAE - MAE (MLP encoder)",
         value=diff("mlp", "pmae", "mae"), paper="paper-level expectation +5 pp (Table 1: +14 pp)",
@@ -293,55 +341,80 @@ def _real_phase(ctx: Context) -> dict[str, ClaimResult]:
 def _sweep_phase(ctx: Context) -> dict[str, ClaimResult]:
     st = ctx.shared("setup", lambda: _setup(ctx))
     return {r.id: r for r in _sweep(st["P"], ctx.seed, st["basis"], st["tr"], st["te"],
-                                    st["keep"])}
+                                    st["keep"], seeds=int(ctx.options["sweep_seeds"]))}
 
 
-def _pca_phase(ctx: Context) -> dict[str, ClaimResult]:
+def _pca_phase(ctx: Context) -> dict[str, Any]:
     st = ctx.shared("setup", lambda: _setup(ctx))
-    tr, basis, device = st["tr"], st["basis"], st["device"]
+    tr, device = st["tr"], st["device"]
     t0 = time.perf_counter()
-    time_ratio, t_ours, t_ref, ref_name = _fit_time_ratio(
-        tr.images, 1 if ctx.preset == "smoke" else 5)
+    repeats = 1 if ctx.preset == "smoke" else 3
+    timings = {name: _fit_time_ratio(x, repeats) for name, x in _pca_sizes(ctx.preset, tr)}
+    evr_sizes = {f"evr_max_abs_diff_{k}": v[4] for k, v in timings.items()}
+    p1b, p1c, p1_details = p1_agreement(tr, extra=evr_sizes)
+    p1_details.update({"reference": next(iter(timings.values()))[3],
+                       "fit_seconds": {k: v[1] for k, v in timings.items()},
+                       "reference_seconds": {k: v[2] for k, v in timings.items()},
+                       "repeats": repeats})
+    if device.type == "cuda":
+        gpu: dict[str, float] = {}
+        for name, x in _pca_sizes(ctx.preset, tr):
+            xg = torch.from_numpy(x).to(device)
+            PCABasis.fit(xg)
+            torch.cuda.synchronize()
+            t1 = time.perf_counter()
+            PCABasis.fit(xg)
+            torch.cuda.synchronize()
+            gpu[name] = time.perf_counter() - t1
+        p1_details["gpu_fit_seconds"] = gpu
+    secs = time.perf_counter() - t0
+    # Wall-clock ratios whose margin to 1.0 is under 2x are REPORTED (DESIGN.md, "What may be a
+    # GATE"): the run's exit status must not depend on load. The issue's goal is <= 2x.
+    p1 = [
+        ClaimResult.measure(
+            id=f"P1.{name}", claim=CLAIMS["P1"],
+            metric=f"PCABasis.fit time / sklearn full-SVD PCA (N x D = {name}, best of "
+                   f"{repeats})",
+            value=v[0], threshold=P1_MAX_TIME_RATIO, comparator="<=", gate=False,
+            seconds=secs, details=p1_details)
+        for name, v in timings.items()
+    ]
+    return {"P1": p1, "P1b": p1b, "P1c": p1c}
+
+
+def p1_agreement(tr: ImageSet, *, fit: Any = None, extra: dict[str, float] | None = None,
+                 ) -> tuple[ClaimResult, ClaimResult, dict[str, Any]]:
+    """P1b / P1c: ``fit(images) -> PCABasis`` (default :meth:`PCABasis.fit`) against
+    scikit-learn on digits (top-10 components) and on the synthetic training split (spectrum);
+    ``extra`` adds EVR differences measured elsewhere (the P1 sizes). The negative-control
+    tests pass a broken fit through this same code."""
+    fit = PCABasis.fit if fit is None else fit
     missing = None
     try:  # digits ship with scikit-learn (a dependency of the `data` extra's mlxtend)
         dtr, _ = load_digits_images().split(0.3, seed=0)
-        cos_d, evr_d, _ = _pca_agreement(PCABasis.fit(dtr.images), dtr.images)
+        cos_d, evr_d, _ = _pca_agreement(fit(dtr.images), dtr.images)
     except ImportError as exc:
         cos_d, evr_d, missing = float("nan"), float("nan"), str(exc)
-    _, evr_s, _ = _pca_agreement(basis.to("cpu"), tr.images)
-    p1_ok = cos_d >= P1_MIN_ABS_COS and max(evr_d, evr_s) <= P1_MAX_EVR_DIFF
-    p1_details = {"digits_missing": missing,
-                  "fit_seconds": t_ours, "reference_seconds": t_ref, "reference": ref_name,
-                  "digits_min_abs_cos_top10": cos_d, "evr_max_abs_diff_digits": evr_d,
-                  "evr_max_abs_diff_synthetic": evr_s, "agreement_ok": p1_ok}
-    if device.type == "cuda":
-        xg = torch.from_numpy(tr.images).to(device)
-        PCABasis.fit(xg)
-        torch.cuda.synchronize()
-        t1 = time.perf_counter()
-        PCABasis.fit(xg)
-        torch.cuda.synchronize()
-        p1_details["gpu_fit_seconds"] = time.perf_counter() - t1
-    # A wall-clock ratio whose margin (0.56 against 1.0 when recorded) is under 2x is REPORTED
-    # (DESIGN.md, "What may be a GATE"): the run's exit status must not depend on load.
-    return {
-        "P1": ClaimResult.measure(
-            id="P1", claim=CLAIMS["P1"],
-            metric="PCABasis.fit time / sklearn full-SVD PCA (synthetic 2,100 x 256, best of 5)",
-            value=time_ratio, threshold=P1_MAX_TIME_RATIO, comparator="<=", gate=False,
-            seconds=time.perf_counter() - t0, details=p1_details),
-        "P1b": ClaimResult.measure(
-            id="P1b", claim=CLAIMS["P1b"],
-            metric="min |cos| of top-10 components vs sklearn (digits)", value=cos_d,
-            threshold=P1_MIN_ABS_COS, comparator=">=", gate=True, details=p1_details),
-        "P1c": ClaimResult.measure(
-            id="P1c", claim=CLAIMS["P1c"],
-            metric="max |EVR - sklearn EVR| (digits, synthetic)", value=max(evr_d, evr_s),
-            threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True, details=p1_details),
-    }
+    _, evr_s, _ = _pca_agreement(fit(tr.images).to("cpu"), tr.images)
+    extra = dict(extra or {})
+    evr_all = max(evr_d, evr_s, *extra.values())
+    ok = cos_d >= P1_MIN_ABS_COS and evr_all <= P1_MAX_EVR_DIFF
+    details: dict[str, Any] = {"digits_missing": missing, "digits_min_abs_cos_top10": cos_d,
+                               "evr_max_abs_diff_digits": evr_d,
+                               "evr_max_abs_diff_synthetic": evr_s, **extra,
+                               "agreement_ok": ok}
+    p1b = ClaimResult.measure(
+        id="P1b", claim=CLAIMS["P1b"],
+        metric="min |cos| of top-10 components vs sklearn (digits)", value=cos_d,
+        threshold=P1_MIN_ABS_COS, comparator=">=", gate=True, details=details)
+    p1c = ClaimResult.measure(
+        id="P1c", claim=CLAIMS["P1c"],
+        metric="max |EVR - sklearn EVR| (digits, synthetic, and the P1 sizes)",
+        value=evr_all, threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True, details=details)
+    return p1b, p1c, details
 
 
-def _throughput_phase(ctx: Context) -> dict[str, ClaimResult]:
+def _throughput_phase(ctx: Context) -> dict[str, Any]:
     st = ctx.shared("setup", lambda: _setup(ctx))
     P, tr, basis, device = st["P"], st["tr"], st["basis"], st["device"]
     t0 = time.perf_counter()
@@ -349,14 +422,44 @@ def _throughput_phase(ctx: Context) -> dict[str, ClaimResult]:
     ratio_v, r_p, r_m = _throughput(basis, tr, "vit", P.vit, P.throughput_steps, rounds=rounds)
     ratio_m, r_pm, r_mm = _throughput(basis, tr, "mlp", P.mlp, P.throughput_steps, rounds=rounds)
     # REPORTED: its recorded margin (0.45 against 0.33) is under 2x (DESIGN.md).
-    return {"P2": ClaimResult.measure(
-        id="P2", claim=CLAIMS["P2"],
-        metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, batch 128, same run)",
+    out = [ClaimResult.measure(
+        id="P2.d256", claim=CLAIMS["P2"],
+        metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, 1 x 16 x 16, 16 tokens, "
+               "batch 128, same run)",
         value=ratio_v, threshold=P2_MIN_THROUGHPUT, comparator=">=", gate=False,
         seconds=time.perf_counter() - t0,
         details={"vit_pmae_img_per_s": r_p, "vit_mae_img_per_s": r_m, "mlp_ratio": ratio_m,
                  "mlp_pmae_img_per_s": r_pm, "mlp_mae_img_per_s": r_mm,
-                 "device": str(device)})}
+                 "device": str(device)})]
+    if ctx.preset != "smoke":
+        # CIFAR-sized inputs: 3 x 32 x 32 (D = 3,072, 64 tokens of patch 4) with a full D x D
+        # basis, as a set of more than D images would give, so that the two projections cost
+        # what they cost at the paper's scale. Step cost does not depend on the basis's values,
+        # so an orthonormal stand-in (the identity, a 1/k spectrum) replaces a 3,072^2 eigh.
+        t1 = time.perf_counter()
+        x = _pca_sizes("quick", tr)[1][1]
+        imgs = ImageSet(x, np.zeros(len(x), dtype=np.int64))
+        d = x[0].size
+        flat = torch.from_numpy(x.reshape(len(x), -1))
+        spec = 1.0 / torch.arange(1, d + 1, dtype=torch.float32)
+        big = PCABasis(image_shape=x.shape[1:], mean=flat.mean(0), std=flat.std(0) + 1e-3,
+                       components=torch.eye(d), eigenvalues=spec,
+                       explained_variance_ratio=spec / spec.sum()).to(device)
+        # quick: a lighter measurement (batch 64, 4 steps, best of 2) to stay in its budget
+        full = ctx.preset == "full"
+        bb, steps_b, rounds_b = (128, P.throughput_steps, 3) if full else (64, 4, 2)
+        ratio_b, b_p, b_m = _throughput(big, imgs, "vit", P.vit, steps_b, batch=bb,
+                                        rounds=rounds_b)
+        out.append(ClaimResult.measure(
+            id="P2.d3072", claim=CLAIMS["P2"],
+            metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, 3 x 32 x 32, 64 tokens, "
+                   f"K = D = 3,072, batch {bb}, same run)",
+            value=ratio_b, threshold=P2_MIN_THROUGHPUT, comparator=">=", gate=False,
+            seconds=time.perf_counter() - t1,
+            paper="the brief expects <= 2x MAE's step cost at paper scale on a GPU",
+            details={"vit_pmae_img_per_s": b_p, "vit_mae_img_per_s": b_m, "batch": bb,
+                     "steps": steps_b, "rounds": rounds_b, "device": str(device)}))
+    return {"P2": out}
 
 
 _PHASES = {"synthetic": _synthetic_phase, "real": _real_phase, "sweep": _sweep_phase,
@@ -367,7 +470,7 @@ _CLAIM_PHASE: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "S2": ("synthetic", True, PRESETS), "S3a": ("synthetic", False, PRESETS),
     "S3b": ("synthetic", False, PRESETS),
     "D1": ("real", False, ("full",)), "M1": ("real", False, ("full",)),
-    "R1": ("sweep", True, ("full",)), "R2": ("sweep", False, ("full",)),
+    "R1": ("sweep", False, ("full",)), "R2": ("sweep", False, ("full",)),
     "R3": ("sweep", False, ("full",)), "R4": ("sweep", False, ("full",)),
     "P1": ("pca", False, PRESETS), "P1b": ("pca", True, PRESETS), "P1c": ("pca", True, PRESETS),
     "P2": ("throughput", False, PRESETS),
@@ -375,7 +478,7 @@ _CLAIM_PHASE: dict[str, tuple[str, bool, tuple[str, ...]]] = {
 
 
 def _register(cid: str, phase: str, gate: bool, presets: tuple[str, ...]) -> None:
-    def claim(ctx: Context) -> ClaimResult:
+    def claim(ctx: Context) -> ClaimResult | list[ClaimResult]:
         results = ctx.shared(phase, lambda: _PHASES[phase](ctx))
         res = results[cid]
         ctx.shared("setup", lambda: _setup(ctx))["results"][cid] = res
@@ -447,17 +550,19 @@ def _real_images(P: _Preset, seed: int, device: torch.device,
 
 
 def _sweep(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet,
-           keep: dict[str, Any]) -> list[ClaimResult]:
+           keep: dict[str, Any], *, seeds: int = 1) -> list[ClaimResult]:
     res: list[ClaimResult] = []
     arch, cfg, epochs = ("vit", P.vit, P.vit_epochs) if basis.device.type == "cuda" else (
         "mlp", P.mlp, P.mlp_epochs)
     t0 = time.perf_counter()
 
-    def arm(kind: str, ratio: float | None, mode: str = "fixed") -> float:
-        return _arm(kind, basis, tr, te, arch=arch, seed=seed, epochs=epochs, patch=4, cfg=cfg,
-                    ratio=ratio, mode=mode)
+    def arm(kind: str, ratio: float | None, mode: str = "fixed", s: int = 0) -> float:
+        return _arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
+                    cfg=cfg, ratio=ratio, mode=mode)
 
-    p_acc = {r: arm("pmae", r) for r in PMAE_SWEEP}
+    seeds = max(1, int(seeds))
+    p_seed = {r: [arm("pmae", r, s=s) for s in range(seeds)] for r in PMAE_SWEEP}
+    p_acc = {r: float(np.mean(v)) for r, v in p_seed.items()}
     m_acc = {r: arm("mae", r) for r in MAE_SWEEP}
     p_rd, m_rd = arm("pmae", 0.2, "random"), arm("mae", 0.75, "random")
     p_top, p_bot = arm("pmae", 0.2, "top"), arm("pmae", 0.2, "bottom")
@@ -468,10 +573,17 @@ def _sweep(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet,
                      "pmae": {str(k): v for k, v in p_acc.items()},
                      "mae": {str(k): v for k, v in m_acc.items()}}
     best_r = max(p_acc, key=lambda r: p_acc[r])
+    per_seed_best = [max(PMAE_SWEEP, key=lambda r, s=s: p_seed[r][s]) for s in range(seeds)]
+    # REPORTED: the recorded run (one seed) put the best share at 0.5, on the threshold; a
+    # one-seed argmax over six noisy arms cannot be a GATE (DESIGN.md). `--set sweep_seeds=3`
+    # records three seeds (per-seed argmax in details) for the lead to re-decide.
     res.append(ClaimResult.measure(
-        id="R1", claim=CLAIMS["R1"], metric=f"argmax_r probe acc. over r in {PMAE_SWEEP} ({arch})",
-        value=best_r, threshold=R1_MAX_BEST_RATIO, comparator="<=", gate=True, seconds=secs,
-        details=sweep_details))
+        id="R1", claim=CLAIMS["R1"],
+        metric=f"argmax_r of the seed-mean probe acc. over r in {PMAE_SWEEP} ({arch}, "
+               f"{seeds} seed(s))",
+        value=best_r, threshold=R1_MAX_BEST_RATIO, comparator="<=", gate=False, seconds=secs,
+        details={**sweep_details, "seeds": seeds, "per_seed_argmax": per_seed_best,
+                 "pmae_per_seed": {str(k): v for k, v in p_seed.items()}}))
     p_small = [p_acc[r] for r in PMAE_SWEEP if r <= 0.5]
     p_range, m_range = max(p_small) - min(p_small), max(m_acc.values()) - min(m_acc.values())
     res.append(ClaimResult.measure(
