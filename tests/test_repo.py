@@ -78,7 +78,7 @@ def test_recorded_runs_validate_against_the_shipped_schema():
 
     from mpiis.shared.bench import load_schema, record_version
 
-    records = sorted((ROOT / "benchmarks" / "results").glob("*/*.json"))
+    records = sorted((ROOT / "benchmarks" / "results").rglob("*.json"))
     assert records, "no recorded runs"
     for path in records:
         record = json.loads(path.read_text())
