@@ -46,15 +46,28 @@ class ExpressionOracle:
         expr = np.zeros((n, C))
         tracks = np.zeros((n, C, L // _BIN))
         tss = L // 2
-        for s, (m, start) in enumerate(zip(site_motif, site_start, strict=True)):
+        site_motif = np.asarray(site_motif, dtype=np.int64)
+        site_start = np.asarray(site_start, dtype=np.int64)
+        if site_row is None:  # every site on every row
+            rows = np.repeat(np.arange(n), len(site_motif))
+            motif = np.tile(site_motif, n)
+            start = np.tile(site_start, n)
+        else:
+            rows = np.asarray(site_row, dtype=np.int64)
+            motif, start = site_motif, site_start
+        for m in np.unique(motif):
+            sel = motif == m
             w = self.motifs.pwms[m].shape[0]
-            rows = np.arange(n) if site_row is None else np.asarray([site_row[s]])
-            occ = self.motifs.occupancy(int(m), seqs[rows, start:start + w])  # (r,)
-            centre = start + w / 2.0
+            r, st = rows[sel], start[sel]
+            if st.size and (st.min() < 0 or st.max() + w > L):
+                raise ValueError(f"a site of motif {m} runs off the window of length {L}")
+            occ = self.motifs.occupancy(int(m), seqs[r[:, None], st[:, None] + np.arange(w)])
+            centre = st + w / 2.0
             act = self.motifs.activity[:, m]  # (C,)
-            expr[rows] += _GAIN * np.exp(-abs(centre - tss) / _DECAY) * occ[:, None] * act[None]
-            b = min(int(centre) // _BIN, L // _BIN - 1)
-            tracks[rows, :, b] += occ[:, None] * act[None]
+            contrib = (_GAIN * np.exp(-np.abs(centre - tss) / _DECAY) * occ)[:, None] * act[None]
+            np.add.at(expr, r, contrib)
+            b = np.minimum(centre.astype(np.int64) // _BIN, L // _BIN - 1)
+            np.add.at(tracks, (r, slice(None), b), occ[:, None] * act[None])
         return expr, tracks
 
 

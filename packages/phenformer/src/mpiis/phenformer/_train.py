@@ -1,0 +1,190 @@
+"""Supervised training of Phenformer with early stopping (brief, "Method 5")."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from mpiis.shared.metrics import auroc
+from mpiis.shared.progress import progress
+
+from ._config import TrainConfig
+from ._model import Phenformer
+from ._tokens import GeneTokens, token_features
+
+__all__ = ["FitResult", "check_labels", "check_tokens", "fit", "predict_logits"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """History (one dict per epoch), best epoch, best validation AUROC, and a flag when the best
+    validation AUROC stayed at or below ``TrainConfig.flag_auroc``."""
+
+    history: tuple[dict[str, float], ...]
+    best_epoch: int
+    best_val_auroc: float
+    flagged: bool
+    seconds: float
+
+
+def check_tokens(tokens: Any, name: str, kind: str, n_genes: int | None = None) -> np.ndarray:
+    """Token features ``(N, G, F)`` float32, refusing wrong shapes and NaN/Inf."""
+    x = token_features(tokens, kind)
+    if x.dtype.kind not in "fiu":
+        raise ValueError(f"`{name}` must be numeric, got dtype {x.dtype}")
+    if x.ndim != 3:
+        raise ValueError(f"`{name}` must have shape (N, G, F), got {x.shape}")
+    if n_genes is not None and x.shape[1] != n_genes:
+        raise ValueError(f"`{name}` must have {n_genes} genes, got {x.shape[1]}")
+    if not np.isfinite(x).all():
+        raise ValueError(f"`{name}` holds NaN or Inf values")
+    return x.astype(np.float32, copy=False)
+
+
+def check_labels(y: Any, name: str, n: int, n_tasks: int = 1) -> np.ndarray:
+    """Labels ``(N, tasks)`` in {0, 1} with both classes in every task."""
+    y = np.asarray(y)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"`{name}` must be numeric 0/1 labels, got dtype {y.dtype}")
+    if y.shape != (n, n_tasks):
+        raise ValueError(f"`{name}` must have shape ({n},) or ({n}, {n_tasks}), got {y.shape}")
+    if not np.isfinite(y.astype(np.float64)).all():
+        raise ValueError(f"`{name}` holds NaN or Inf values")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"`{name}` must hold only 0 and 1, got values {np.unique(y)[:5]}")
+    for t in range(n_tasks):
+        if y[:, t].min() == y[:, t].max():
+            raise ValueError(f"`{name}` must contain both classes in task {t}, got only {y[0, t]}")
+    return y.astype(np.float32)
+
+
+def predict_logits(model: Phenformer, tokens: GeneTokens | np.ndarray, *,
+                   batch_size: int = 1024) -> np.ndarray:
+    """Logits ``(N, n_tasks)`` on the model's device, in eval mode."""
+    x = check_tokens(tokens, "tokens", model.config.haplotype_features, model.config.n_genes)
+    dev = model.head.weight.device
+    was = model.training
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            out.append(model(torch.from_numpy(x[i:i + batch_size]).to(dev)).double().cpu().numpy())
+    model.train(was)
+    return np.concatenate(out)
+
+
+def _mean_auroc(y: np.ndarray, logits: np.ndarray) -> float:
+    return float(np.mean([auroc(y[:, t], logits[:, t]) for t in range(y.shape[1])]))
+
+
+def fit(
+    model: Phenformer,
+    tokens: GeneTokens | np.ndarray,
+    labels: np.ndarray,
+    *,
+    val: tuple[GeneTokens | np.ndarray, np.ndarray],
+    config: TrainConfig,
+    generator: torch.Generator | None = None,
+    callback: Callable[[dict[str, float]], None] | None = None,
+    sampler_rank: tuple[int, int] | None = None,
+) -> FitResult:
+    """Train with BCE (positive weight (1 − prevalence)/prevalence), AdamW, early stopping on
+    validation AUROC (patience), best state restored.
+
+    Args:
+        model: a :class:`Phenformer`; training follows its device.
+        tokens: training tokens (``GeneTokens`` or features ``(N, G, F)``).
+        labels: ``(N,)`` or ``(N, tasks)`` 0/1.
+        val: validation tokens and labels for early stopping.
+        config: :class:`TrainConfig`.
+        generator: CPU generator for batch order and dropout-free shuffling.
+        callback: called with each epoch's record.
+        sampler_rank: ``(rank, world)`` to train on this rank's shard of every global batch
+            (used by :func:`~mpiis.phenformer.fit_distributed`; gradients are averaged there).
+
+    Raises:
+        FloatingPointError: when the loss becomes NaN/Inf (training diverged).
+    """
+    c = model.config
+    kind = c.haplotype_features
+    x = check_tokens(tokens, "tokens", kind, c.n_genes)
+    y = check_labels(labels, "labels", len(x), c.n_tasks)
+    xv = check_tokens(val[0], "val tokens", kind, c.n_genes)
+    yv = check_labels(val[1], "val labels", len(xv), c.n_tasks)
+    if x.shape[2] != c.n_features:
+        raise ValueError(f"`tokens` must have {c.n_features} features, got {x.shape[2]}")
+    t0 = time.perf_counter()
+    dev = model.head.weight.device
+    mu = x.mean(0)
+    sd = x.std(0)
+    sd = np.where(sd > 1e-8, sd, 1.0)
+    with torch.no_grad():
+        model.embed.feat_mean.copy_(torch.from_numpy(mu))
+        model.embed.feat_sd.copy_(torch.from_numpy(sd.astype(np.float32)))
+    prev = y.mean(0)
+    pos_weight = torch.tensor((1 - prev) / prev, dtype=torch.float32, device=dev)
+    lossf = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    decay, no_decay = [], []
+    for n_, p in model.named_parameters():
+        (decay if p.ndim >= 2 and "embedding" not in n_ and "seeds" not in n_ else no_decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
+    xt = torch.from_numpy(x)
+    yt = torch.from_numpy(y)
+    best, best_state, best_epoch, bad = -np.inf, None, -1, 0
+    history = []
+    n = len(x)
+    bar = progress(range(config.epochs), desc="fit phenformer",
+                   disable=None if config.progress is None else not config.progress)
+    for epoch in bar:
+        model.train()
+        perm = torch.randperm(n, generator=generator)
+        total = 0.0
+        for i in range(0, n, config.batch_size):
+            idx = perm[i:i + config.batch_size]
+            if sampler_rank is not None:
+                r, w = sampler_rank
+                idx = idx[r::w]
+            xb, yb = xt[idx].to(dev), yt[idx].to(dev)
+            loss = lossf(model(xb), yb)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"Phenformer training diverged: loss {loss.item()} at epoch {epoch}"
+                )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if sampler_rank is not None and sampler_rank[1] > 1:
+                import torch.distributed as dist
+
+                for p in model.parameters():
+                    if p.grad is not None:
+                        dist.all_reduce(p.grad)
+                        p.grad /= sampler_rank[1]
+            opt.step()
+            total += loss.item() * len(idx)
+        val_auc = _mean_auroc(yv, predict_logits(model, xv))
+        rec = {"epoch": epoch, "loss": total / n, "val_auroc": val_auc}
+        history.append(rec)
+        if callback is not None:
+            callback(rec)
+        if val_auc > best:
+            best, best_epoch, bad = val_auc, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            bad += 1
+            if bad >= config.patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return FitResult(tuple(history), best_epoch, float(best), bool(best <= config.flag_auroc),
+                     time.perf_counter() - t0)
