@@ -50,8 +50,20 @@ def test_dependencies_have_real_version_ranges(member):
 def test_paper_package_registers_its_benchmark(member):
     name = member.name
     eps = pyproject(member)["project"].get("entry-points", {}).get("mpiis.benchmarks", {})
-    assert eps == {name: f"mpiis.{name}.benchmark:run"}
+    assert eps == {name: f"mpiis.{name}.benchmark:suite"}
     assert (member / "src" / "mpiis" / name / "benchmark.py").is_file()
+
+
+@pytest.mark.parametrize(
+    "member", [m for m in members() if m.name != "shared"], ids=member_ids(paper_only=True)
+)
+def test_every_suite_is_a_bench_v2_suite_with_gates(member):
+    """Per-claim isolation needs a Suite; a suite with no GATE could never pass."""
+    from mpiis.shared.bench import Suite, discover
+
+    suite = discover()[member.name].load()
+    assert isinstance(suite, Suite), f"{member.name}: the entry point is not a Suite"
+    assert suite.claims and any(suite.gates.values()), f"{member.name} declares no GATE"
 
 
 def test_root_is_the_meta_distribution_of_every_member():

@@ -51,7 +51,7 @@ def registry(monkeypatch):
     def fake_discover():
         return {k: FakeEntryPoint(k, v) for k, v in sorted(suites.items())}
 
-    monkeypatch.setattr(bench, "discover", fake_discover)
+    monkeypatch.setattr(bench._runner, "discover", fake_discover)
     return suites
 
 

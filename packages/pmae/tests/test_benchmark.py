@@ -15,7 +15,10 @@ def test_smoke_run(tmp_path):
     ids = {r.id for r in res}
     assert {"S0", "S1", "S2", "S3a", "S3b", "P1", "P2"} <= ids
     gates = {r.id for r in res if r.gate}
-    assert {"S0", "S1", "S2", "P1", "P2"} <= gates
+    assert {"S0", "S1", "S2", "P1b", "P1c"} <= gates
+    # wall-clock ratios with a margin under 2x are REPORTED (DESIGN.md, "What may be a GATE")
+    assert not ({"P1", "P2"} & gates)
+    assert not [r.id for r in res if r.error is not None]
     for r in res:
         assert r.value is None or r.value == r.value  # no NaN
 

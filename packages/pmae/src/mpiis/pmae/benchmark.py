@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from mpiis.shared.bench import ClaimResult, check_preset
+from mpiis.shared.bench import PRESETS, ClaimResult, Context, Suite
 from mpiis.shared.torch import default_device
 
 from . import (
@@ -37,7 +37,7 @@ from . import (
     pretrain,
 )
 
-__all__ = ["CLAIMS", "run"]
+__all__ = ["CLAIMS", "run", "suite"]
 
 CLAIMS: dict[str, str] = {
     "S0": "The synthetic failure-mode set is not linearly separable from raw pixels.",
@@ -52,6 +52,8 @@ CLAIMS: dict[str, str] = {
     "R3": "A per-sample random ratio: PMAE_rd beats MAE_rd and is below the tuned PMAE.",
     "R4": "Masking a random subset of components beats masking the top or bottom components.",
     "P1": "The PCA basis fit is at most as slow as scikit-learn's full-SVD PCA and agrees with it.",
+    "P1b": "The PCA basis agrees with scikit-learn's (top-10 components, digits).",
+    "P1c": "The explained-variance ratios agree with scikit-learn's.",
     "P2": "PMAE pre-training keeps at least a third of patch-MAE's throughput.",
 }
 
@@ -222,28 +224,29 @@ def _throughput(basis: PCABasis, tr: ImageSet, arch: str, cfg: Any, steps: int,
     return rates["pmae"] / rates["mae"], rates["pmae"], rates["mae"]
 
 
-# ----------------------------------------------------------------------------------- run
-def run(preset: str = "quick", *, seed: int = 0, out_dir: Path | None = None) -> list[ClaimResult]:
-    """Run the suite at ``preset`` (smoke / quick / full); figures go to ``out_dir``."""
-    check_preset(preset)
-    device = default_device()
-    cuda = device.type == "cuda"
-    P = _preset(preset, cuda)
-    results: list[ClaimResult] = []
-    keep: dict[str, Any] = {}
-    out = Path(out_dir) if out_dir is not None else None
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+# ----------------------------------------------------------------------------------- suite
+suite = Suite("pmae", description=__doc__ or "")
 
-    # ---------------------------------------------------------------- synthetic headline
-    t_all = time.perf_counter()
+
+def _setup(ctx: Context) -> dict[str, Any]:
+    """The device, the preset and the synthetic set with its basis (shared by every claim)."""
+    device = default_device()
+    P = _preset(ctx.preset, device.type == "cuda")
     tr, te = _synthetic(P.n_synth)
     basis = PCABasis.fit(torch.from_numpy(tr.images).to(device))
+    return {"device": device, "P": P, "tr": tr, "te": te, "basis": basis, "keep": {},
+            "results": {}}
+
+
+def _synthetic_phase(ctx: Context) -> dict[str, ClaimResult]:
+    st = ctx.shared("setup", lambda: _setup(ctx))
+    P, tr, te, basis, keep, seed = st["P"], st["tr"], st["te"], st["basis"], st["keep"], ctx.seed
+    t_all = time.perf_counter()
     raw = _raw_probe(tr, te)
-    results.append(ClaimResult.measure(
+    out = {"S0": ClaimResult.measure(
         id="S0", claim=CLAIMS["S0"], metric="raw-pixel linear-probe accuracy (4 classes)",
         value=raw, threshold=S0_MAX_RAW_ACC, comparator="<=", gate=True,
-        seconds=time.perf_counter() - t_all, details={"chance": 0.25, "n_train": len(tr)}))
+        seconds=time.perf_counter() - t_all, details={"chance": 0.25, "n_train": len(tr)})}
 
     acc: dict[str, dict[str, list[float]]] = {"vit": {}, "mlp": {}}
     t0 = time.perf_counter()
@@ -262,32 +265,43 @@ def run(preset: str = "quick", *, seed: int = 0, out_dir: Path | None = None) ->
 
     common = {"raw_pixels": raw, **{f"{a}_{k}": v for a in acc for k, v in acc[a].items()},
               "vit_epochs": P.vit_epochs, "mlp_epochs": P.mlp_epochs}
-    results.append(ClaimResult.measure(
+    out["S1"] = ClaimResult.measure(
         id="S1", claim=CLAIMS["S1"], metric="probe acc. PMAE - MAE (vit_tiny_cpu, patch 4)",
         value=diff("vit", "pmae", "mae"), threshold=S1_MIN_GAIN, comparator=">=", gate=True,
-        baseline=float(np.mean(acc["vit"]["mae"])), seconds=t_train / 2, details=dict(common)))
-    results.append(ClaimResult.measure(
+        baseline=float(np.mean(acc["vit"]["mae"])), seconds=t_train / 2, details=dict(common))
+    out["S2"] = ClaimResult.measure(
         id="S2", claim=CLAIMS["S2"], metric="probe acc. PMAE - random init (MLP encoder)",
         value=diff("mlp", "pmae", "random"), threshold=S2_MIN_GAIN, comparator=">=", gate=True,
         baseline=float(np.mean(acc["mlp"]["random"])), seconds=t_train / 2,
-        details=dict(common)))
-    results.append(ClaimResult.measure(
+        details=dict(common))
+    out["S3a"] = ClaimResult.measure(
         id="S3a", claim=CLAIMS["S3a"], metric="probe acc. PMAE - MAE (MLP encoder)",
         value=diff("mlp", "pmae", "mae"), paper="paper-level expectation +5 pp (Table 1: +14 pp)",
-        baseline=float(np.mean(acc["mlp"]["mae"]))))
-    results.append(ClaimResult.measure(
+        baseline=float(np.mean(acc["mlp"]["mae"])))
+    out["S3b"] = ClaimResult.measure(
         id="S3b", claim=CLAIMS["S3b"], metric="probe acc. PMAE - random init (ViT)",
         value=diff("vit", "pmae", "random"), paper="paper-level expectation +10 pp",
-        baseline=float(np.mean(acc["vit"]["random"]))))
+        baseline=float(np.mean(acc["vit"]["random"])))
+    return out
 
-    # ---------------------------------------------------------------- real images, sweep
-    if P.real:
-        results += _real_images(P, seed, device, keep)
-        results += _sweep(P, seed, basis, tr, te, keep)
 
-    # ---------------------------------------------------------------- P1, P2
+def _real_phase(ctx: Context) -> dict[str, ClaimResult]:
+    st = ctx.shared("setup", lambda: _setup(ctx))
+    return {r.id: r for r in _real_images(st["P"], ctx.seed, st["device"], st["keep"])}
+
+
+def _sweep_phase(ctx: Context) -> dict[str, ClaimResult]:
+    st = ctx.shared("setup", lambda: _setup(ctx))
+    return {r.id: r for r in _sweep(st["P"], ctx.seed, st["basis"], st["tr"], st["te"],
+                                    st["keep"])}
+
+
+def _pca_phase(ctx: Context) -> dict[str, ClaimResult]:
+    st = ctx.shared("setup", lambda: _setup(ctx))
+    tr, basis, device = st["tr"], st["basis"], st["device"]
     t0 = time.perf_counter()
-    time_ratio, t_ours, t_ref, ref_name = _fit_time_ratio(tr.images, 1 if preset == "smoke" else 5)
+    time_ratio, t_ours, t_ref, ref_name = _fit_time_ratio(
+        tr.images, 1 if ctx.preset == "smoke" else 5)
     missing = None
     try:  # digits ship with scikit-learn (a dependency of the `data` extra's mlxtend)
         dtr, _ = load_digits_images().split(0.3, seed=0)
@@ -300,7 +314,7 @@ def run(preset: str = "quick", *, seed: int = 0, out_dir: Path | None = None) ->
                   "fit_seconds": t_ours, "reference_seconds": t_ref, "reference": ref_name,
                   "digits_min_abs_cos_top10": cos_d, "evr_max_abs_diff_digits": evr_d,
                   "evr_max_abs_diff_synthetic": evr_s, "agreement_ok": p1_ok}
-    if cuda:
+    if device.type == "cuda":
         xg = torch.from_numpy(tr.images).to(device)
         PCABasis.fit(xg)
         torch.cuda.synchronize()
@@ -308,38 +322,85 @@ def run(preset: str = "quick", *, seed: int = 0, out_dir: Path | None = None) ->
         PCABasis.fit(xg)
         torch.cuda.synchronize()
         p1_details["gpu_fit_seconds"] = time.perf_counter() - t1
-    results.append(ClaimResult.measure(
-        id="P1", claim=CLAIMS["P1"],
-        metric="PCABasis.fit time / sklearn full-SVD PCA (synthetic 2,100 x 256, best of 5)",
-        value=time_ratio, threshold=P1_MAX_TIME_RATIO, comparator="<=", gate=True,
-        seconds=time.perf_counter() - t0, details=p1_details))
-    results.append(ClaimResult.measure(
-        id="P1b", claim="The PCA basis agrees with scikit-learn's (top-10 components, digits).",
-        metric="min |cos| of top-10 components vs sklearn (digits)", value=cos_d,
-        threshold=P1_MIN_ABS_COS, comparator=">=", gate=True, details=p1_details))
-    results.append(ClaimResult.measure(
-        id="P1c", claim="The explained-variance ratios agree with scikit-learn's.",
-        metric="max |EVR - sklearn EVR| (digits, synthetic)", value=max(evr_d, evr_s),
-        threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True, details=p1_details))
+    # A wall-clock ratio whose margin (0.56 against 1.0 when recorded) is under 2x is REPORTED
+    # (DESIGN.md, "What may be a GATE"): the run's exit status must not depend on load.
+    return {
+        "P1": ClaimResult.measure(
+            id="P1", claim=CLAIMS["P1"],
+            metric="PCABasis.fit time / sklearn full-SVD PCA (synthetic 2,100 x 256, best of 5)",
+            value=time_ratio, threshold=P1_MAX_TIME_RATIO, comparator="<=", gate=False,
+            seconds=time.perf_counter() - t0, details=p1_details),
+        "P1b": ClaimResult.measure(
+            id="P1b", claim=CLAIMS["P1b"],
+            metric="min |cos| of top-10 components vs sklearn (digits)", value=cos_d,
+            threshold=P1_MIN_ABS_COS, comparator=">=", gate=True, details=p1_details),
+        "P1c": ClaimResult.measure(
+            id="P1c", claim=CLAIMS["P1c"],
+            metric="max |EVR - sklearn EVR| (digits, synthetic)", value=max(evr_d, evr_s),
+            threshold=P1_MAX_EVR_DIFF, comparator="<=", gate=True, details=p1_details),
+    }
 
+
+def _throughput_phase(ctx: Context) -> dict[str, ClaimResult]:
+    st = ctx.shared("setup", lambda: _setup(ctx))
+    P, tr, basis, device = st["P"], st["tr"], st["basis"], st["device"]
     t0 = time.perf_counter()
-    rounds = 1 if preset == "smoke" else 3
+    rounds = 1 if ctx.preset == "smoke" else 3
     ratio_v, r_p, r_m = _throughput(basis, tr, "vit", P.vit, P.throughput_steps, rounds=rounds)
     ratio_m, r_pm, r_mm = _throughput(basis, tr, "mlp", P.mlp, P.throughput_steps, rounds=rounds)
-    results.append(ClaimResult.measure(
+    # REPORTED: its recorded margin (0.45 against 0.33) is under 2x (DESIGN.md).
+    return {"P2": ClaimResult.measure(
         id="P2", claim=CLAIMS["P2"],
         metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, batch 128, same run)",
-        value=ratio_v, threshold=P2_MIN_THROUGHPUT, comparator=">=", gate=True,
+        value=ratio_v, threshold=P2_MIN_THROUGHPUT, comparator=">=", gate=False,
         seconds=time.perf_counter() - t0,
         details={"vit_pmae_img_per_s": r_p, "vit_mae_img_per_s": r_m, "mlp_ratio": ratio_m,
                  "mlp_pmae_img_per_s": r_pm, "mlp_mae_img_per_s": r_mm,
-                 "device": str(device)}))
+                 "device": str(device)})}
 
-    if out is not None and preset == "full":
-        from ._figures import write_figures
 
-        write_figures(out, basis=basis.to("cpu"), synth=(tr, te), keep=keep, results=results)
-    return results
+_PHASES = {"synthetic": _synthetic_phase, "real": _real_phase, "sweep": _sweep_phase,
+           "pca": _pca_phase, "throughput": _throughput_phase}
+# claim id -> (phase, declared GATE, presets it runs at)
+_CLAIM_PHASE: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    "S0": ("synthetic", True, PRESETS), "S1": ("synthetic", True, PRESETS),
+    "S2": ("synthetic", True, PRESETS), "S3a": ("synthetic", False, PRESETS),
+    "S3b": ("synthetic", False, PRESETS),
+    "D1": ("real", False, ("full",)), "M1": ("real", False, ("full",)),
+    "R1": ("sweep", True, ("full",)), "R2": ("sweep", False, ("full",)),
+    "R3": ("sweep", False, ("full",)), "R4": ("sweep", False, ("full",)),
+    "P1": ("pca", False, PRESETS), "P1b": ("pca", True, PRESETS), "P1c": ("pca", True, PRESETS),
+    "P2": ("throughput", False, PRESETS),
+}
+
+
+def _register(cid: str, phase: str, gate: bool, presets: tuple[str, ...]) -> None:
+    def claim(ctx: Context) -> ClaimResult:
+        results = ctx.shared(phase, lambda: _PHASES[phase](ctx))
+        res = results[cid]
+        ctx.shared("setup", lambda: _setup(ctx))["results"][cid] = res
+        if cid == "P2" and ctx.preset == "full":
+            ctx.figure("figures", lambda path: _write_figures(ctx, path.parent))
+        return res
+
+    suite.claim(cid, CLAIMS[cid], gate=gate, presets=presets)(claim)
+
+
+def _write_figures(ctx: Context, out: Path) -> None:
+    from ._figures import write_figures
+
+    st = ctx.shared("setup", lambda: _setup(ctx))
+    write_figures(out, basis=st["basis"].to("cpu"), synth=(st["tr"], st["te"]), keep=st["keep"],
+                  results=list(st["results"].values()))
+
+
+for _cid, (_phase, _gate, _presets) in _CLAIM_PHASE.items():
+    _register(_cid, _phase, _gate, _presets)
+
+
+def run(preset: str = "quick", *, seed: int = 0, out_dir: Path | None = None) -> list[ClaimResult]:
+    """Run the suite at ``preset`` (smoke / quick / full); figures go to ``out_dir``."""
+    return suite(preset, seed=seed, out_dir=out_dir)
 
 
 def _real_images(P: _Preset, seed: int, device: torch.device,
