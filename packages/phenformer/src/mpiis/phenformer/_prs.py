@@ -103,7 +103,8 @@ def clump(p: np.ndarray, x: np.ndarray, groups: np.ndarray, *, r2: float = 0.2) 
     keep = np.zeros(len(p), dtype=bool)
     for g in np.unique(groups):
         idx = np.flatnonzero(groups == g)
-        corr = np.corrcoef(x[:, idx].T) if len(idx) > 1 else np.ones((1, 1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = np.corrcoef(x[:, idx].T) if len(idx) > 1 else np.ones((1, 1))
         corr = np.nan_to_num(corr)
         alive = np.ones(len(idx), dtype=bool)
         for j in np.argsort(p[idx], kind="stable"):
