@@ -140,11 +140,25 @@ def fit(
                              {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
     xt = torch.from_numpy(x)
     yt = torch.from_numpy(y)
-    best, best_state, best_epoch, bad = -np.inf, None, -1, 0
-    history = []
-    n = len(x)
     bar = progress(range(config.epochs), desc="fit phenformer",
                    disable=None if config.progress is None else not config.progress)
+    # dropout draws from torch's global generator: run it in a forked state seeded from
+    # ``generator`` so that a given generator gives the same fit (the caller's state is restored)
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    cuda = [dev.index or 0] if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.random.default_generator.manual_seed(seed)
+        if cuda:
+            torch.cuda.manual_seed(seed)
+        return _loop(model, opt, lossf, xt, yt, xv, yv, config, generator, callback, sampler_rank,
+                     dev, bar, t0)
+
+
+def _loop(model, opt, lossf, xt, yt, xv, yv, config, generator, callback, sampler_rank, dev, bar,
+          t0) -> FitResult:
+    best, best_state, best_epoch, bad = -np.inf, None, -1, 0
+    history = []
+    n = len(xt)
     for epoch in bar:
         model.train()
         perm = torch.randperm(n, generator=generator)
