@@ -14,6 +14,7 @@ from torch import nn
 
 from mpiis.shared.metrics import auroc
 from mpiis.shared.progress import progress
+from mpiis.shared.torch import DistInfo, distributed_sampler, wrap_ddp
 
 from ._config import TrainConfig
 from ._model import Phenformer
@@ -95,7 +96,7 @@ def fit(
     config: TrainConfig,
     generator: torch.Generator | None = None,
     callback: Callable[[dict[str, float]], None] | None = None,
-    sampler_rank: tuple[int, int] | None = None,
+    dist_info: DistInfo | None = None,
 ) -> FitResult:
     """Train with BCE (positive weight (1 − prevalence)/prevalence), AdamW, early stopping on
     validation AUROC (patience), best state restored.
@@ -108,8 +109,10 @@ def fit(
         config: :class:`TrainConfig`.
         generator: CPU generator for batch order and dropout-free shuffling.
         callback: called with each epoch's record.
-        sampler_rank: ``(rank, world)`` to train on this rank's shard of every global batch
-            (used by :func:`~mpiis.phenformer.fit_distributed`; gradients are averaged there).
+        dist_info: from :func:`mpiis.shared.torch.init_distributed` under ``torchrun``: the
+            model is wrapped in DistributedDataParallel and a DistributedSampler gives each rank
+            ``batch_size / world_size`` rows of every global batch, so that the run matches a
+            single process on the same global batches (dropout aside).
 
     Raises:
         FloatingPointError: when the loss becomes NaN/Inf (training diverged).
@@ -150,43 +153,45 @@ def fit(
         torch.random.default_generator.manual_seed(seed)
         if cuda:
             torch.cuda.manual_seed(seed)
-        return _loop(model, opt, lossf, xt, yt, xv, yv, config, generator, callback, sampler_rank,
+        return _loop(model, opt, lossf, xt, yt, xv, yv, config, seed, callback, dist_info,
                      dev, bar, t0)
 
 
-def _loop(model, opt, lossf, xt, yt, xv, yv, config, generator, callback, sampler_rank, dev, bar,
+def _loop(model, opt, lossf, xt, yt, xv, yv, config, seed, callback, info, dev, bar,
           t0) -> FitResult:
     best, best_state, best_epoch, bad = -np.inf, None, -1, 0
     history = []
     n = len(xt)
+    world = 1 if info is None or not info.enabled else info.world_size
+    if config.batch_size % world:
+        raise ValueError(f"`batch_size` (={config.batch_size}) must be divisible by the world "
+                         f"size (={world})")
+    net = model if world == 1 else wrap_ddp(model, info)
+    sampler = None if world == 1 else distributed_sampler(
+        torch.utils.data.TensorDataset(xt, yt), info, shuffle=True, seed=seed % 2**31)
+    local_bs = config.batch_size // world
     for epoch in bar:
         model.train()
-        perm = torch.randperm(n, generator=generator)
+        if sampler is None:  # the permutation DistributedSampler would draw, for parity
+            perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed % 2**31 + epoch))
+        else:
+            sampler.set_epoch(epoch)
+            perm = torch.tensor(list(sampler))
         total = 0.0
-        for i in range(0, n, config.batch_size):
-            idx = perm[i:i + config.batch_size]
-            if sampler_rank is not None:
-                r, w = sampler_rank
-                idx = idx[r::w]
+        for i in range(0, len(perm), local_bs):
+            idx = perm[i:i + local_bs]
             xb, yb = xt[idx].to(dev), yt[idx].to(dev)
-            loss = lossf(model(xb), yb)
+            loss = lossf(net(xb), yb)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"Phenformer training diverged: loss {loss.item()} at epoch {epoch}"
                 )
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            if sampler_rank is not None and sampler_rank[1] > 1:
-                import torch.distributed as dist
-
-                for p in model.parameters():
-                    if p.grad is not None:
-                        dist.all_reduce(p.grad)
-                        p.grad /= sampler_rank[1]
             opt.step()
             total += loss.item() * len(idx)
         val_auc = _mean_auroc(yv, predict_logits(model, xv))
-        rec = {"epoch": epoch, "loss": total / n, "val_auroc": val_auc}
+        rec = {"epoch": epoch, "loss": total / len(perm), "val_auroc": val_auc}
         history.append(rec)
         if callback is not None:
             callback(rec)
