@@ -37,7 +37,7 @@ def test_bed_messy_rows(tmp_path):
     p = tmp_path / "genes.bed"
     p.write_text("track name=x\n# comment\nchr1\t100\t200\tg1\t0\t+\nchr1\tabc\t300\tbad\n"
                  "chr1\t500\t400\tbad2\nchr2\t10\t20\tg2\t0\t-\nchr3\t5\n")
-    with pytest.warns(UserWarning, match="dropped 3 BED row"):
+    with pytest.warns(UserWarning, match=r"dropped 3 BED row"):
         rows = read_bed(p)
     assert [r["name"] for r in rows] == ["g1", "g2"]
     assert rows[0]["tss"] == 100 and rows[1]["tss"] == 19
@@ -78,17 +78,17 @@ def test_vcf_messy_records(tmp_path):
         "chr1\t7\t.\tA\tT\t.\tPASS\t.\tGT\t0|1\n"
     )
     ref = ReferenceGenome({"chr1": "ACGTACGTAC"})
-    with pytest.warns(UserWarning, match="dropped 4 VCF record"):
+    with pytest.warns(UserWarning, match=r"dropped 4 VCF record"):
         v = read_vcf(p, reference=ref)
     np.testing.assert_array_equal(v.pos, [3])
     assert any("chr1:7" in d and "REF" in d for d in v.dropped)
-    with pytest.raises(ValueError, match="chr1:4.*multi-allelic"):
+    with pytest.raises(ValueError, match=r"chr1:4.*multi-allelic"):
         read_vcf(p, strict=True)
 
 
 def test_phenotypes_messy(tmp_path):
     p = tmp_path / "pheno.tsv"
     p.write_text("id\tdisease\tage\ni1\t1\t50\ni2\tNA\t40\ni3\t0\t\ni4\t0\t33\ni5\t1\n")
-    with pytest.warns(UserWarning, match="dropped 3 phenotype row"):
+    with pytest.warns(UserWarning, match=r"dropped 3 phenotype row"):
         t = read_phenotypes(p)
     assert list(t["id"]) == ["i1", "i4"] and list(t["disease"]) == [1.0, 0.0]

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from mpiis.phenformer import Phenformer, PhenformerConfig
-from mpiis.shared.testing import check_refuses_nonfinite, check_save_load
+from mpiis.shared.testing import check_save_load
 from mpiis.shared.torch import count_parameters
 
 

@@ -66,8 +66,8 @@ def test_rng_type_checked():
 def test_oracle_row_mode_matches_gene_mode(cohort):
     o = ExpressionOracle(cohort.motifs, cohort.reference.shape[1])
     m, s = cohort.sites(2)
-    e1, t1 = o(cohort.reference[2:3], m, s)
-    e2, t2 = o(np.repeat(cohort.reference[2:3], 2, 0), m, s, site_row=np.zeros(len(m), int))
+    e1, _t1 = o(cohort.reference[2:3], m, s)
+    e2, _t2 = o(np.repeat(cohort.reference[2:3], 2, 0), m, s, site_row=np.zeros(len(m), int))
     np.testing.assert_allclose(e1[0], e2[0])
     assert e2[1].sum() == 0.0
 

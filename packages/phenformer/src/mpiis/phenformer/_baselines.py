@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._prs import _check_dosages, _check_y, gwas_marginal, logistic_l2
+from ._prs import _check_dosages, _check_y, logistic_l2
 
 __all__ = ["ldsc_seg_like", "token_logistic", "twas_like"]
 
@@ -27,7 +27,7 @@ def ldsc_seg_like(z: np.ndarray, snp_gene: np.ndarray, reference_expression: np.
     spec = e / e.sum(1, keepdims=True)
     mean_expr = ref.mean(1)
     out = np.zeros(C)
-    k = max(1, int(round(top * G)))
+    k = max(1, round(top * G))
     for c in range(C):
         ind = np.zeros(G)
         ind[np.argsort(-spec[:, c])[:k]] = 1.0

@@ -70,7 +70,9 @@ class SimConfig:
             raise ValueError(f"`flip_rate` must lie in [0, 0.5), got {self.flip_rate}")
         tr, va = self.split
         if tr <= 0 or va <= 0 or tr + va >= 1:
-            raise ValueError(f"`split` must be two positive fractions summing below 1, got {self.split}")
+            raise ValueError(
+                f"`split` must be two positive fractions summing below 1, got {self.split}"
+            )
 
     @property
     def n_motifs(self) -> int:
@@ -112,7 +114,8 @@ class EncoderConfig:
     weight_decay: float = 1e-4  # AdamW weight decay
 
     def __post_init__(self) -> None:
-        for name in ("n_contexts", "channels", "hidden", "kernel", "n_windows", "epochs", "batch_size"):
+        for name in ("n_contexts", "channels", "hidden", "kernel", "n_windows", "epochs",
+                     "batch_size"):
             _pos_int(name, getattr(self, name))
         if self.window < 128 or self.window % 32:
             raise ValueError(f"`window` must be a multiple of 32 and >= 128, got {self.window}")
@@ -147,7 +150,8 @@ class PhenformerConfig:
     n_tasks: int = 1  # one logit per disease
 
     def __post_init__(self) -> None:
-        for name in ("n_genes", "n_contexts", "d_model", "n_layers", "n_heads", "n_seeds", "n_tasks"):
+        for name in ("n_genes", "n_contexts", "d_model", "n_layers", "n_heads", "n_seeds",
+                     "n_tasks"):
             _pos_int(name, getattr(self, name))
         if self.d_model % self.n_heads:
             raise ValueError(

@@ -102,7 +102,8 @@ class ToyExpressionCNN(nn.Module):
             nn.MaxPool1d(4),
         )
         self.tower = nn.ModuleList(
-            nn.Conv1d(c.hidden, c.hidden, 3, dilation=d, padding=d, device=device) for d in (2, 4, 8)
+            nn.Conv1d(c.hidden, c.hidden, 3, dilation=d, padding=d, device=device)
+            for d in (2, 4, 8)
         )
         self.head = nn.Conv1d(c.hidden, c.n_contexts, 1, device=device)
         self.profile = nn.Parameter(torch.full((c.window // 4,), 4.0 / c.window, device=device))

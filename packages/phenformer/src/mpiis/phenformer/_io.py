@@ -60,7 +60,9 @@ class ReferenceGenome:
 
     def length(self, chrom: str) -> int:
         if chrom not in self.chromosomes:
-            raise ValueError(f"`chrom` {chrom!r} is not in the reference; it has {self.chromosomes}")
+            raise ValueError(
+                f"`chrom` {chrom!r} is not in the reference; it has {self.chromosomes}"
+            )
         return len(self._mem[chrom]) if self._mem is not None else len(self._fa[chrom])
 
     def fetch(self, chrom: str, start: int, end: int) -> np.ndarray:

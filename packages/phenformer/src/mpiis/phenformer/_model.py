@@ -15,7 +15,8 @@ __all__ = ["MAB", "PMA", "GeneTokenEmbedding", "Phenformer"]
 
 
 def _init_params(module: nn.Module, generator: torch.Generator | None) -> None:
-    """Xavier-uniform matrices, zero biases, N(0, 1) gene embeddings and seeds (as nn.Embedding), drawn from
+    """Xavier-uniform matrices, zero biases, N(0, 1) gene embeddings and seeds (as
+    nn.Embedding), drawn from
     ``generator`` (LayerNorms keep ones and zeros). Meta tensors are left alone."""
     for name, p in module.named_parameters():
         if p.is_meta or "norm" in name.split(".")[-2:][0]:

@@ -129,6 +129,7 @@ class MotifSet:
         act = np.asarray(activity, dtype=np.float64)
         if act.ndim != 2 or act.shape[1] != len(pwms):
             raise ValueError(
-                f"`activity` must have shape (C, {len(pwms)}) for the file's motifs, got {act.shape}"
+                f"`activity` must have shape (C, {len(pwms)}) for the file's motifs, "
+                f"got {act.shape}"
             )
         return cls(tuple(pwms), act, tuple(names), np.asarray(tissue_of_context))

@@ -209,7 +209,9 @@ def read_pgs_scoring_file(path: str | Path) -> list[dict[str, object]]:
             header = fields
             missing = {"effect_allele", "effect_weight"} - set(header)
             if missing:
-                raise ValueError(f"`path` {path}: header line {lineno} lacks columns {sorted(missing)}")
+                raise ValueError(
+                    f"`path` {path}: header line {lineno} lacks columns {sorted(missing)}"
+                )
             continue
         rec = dict(zip(header, fields, strict=False))
         try:

@@ -35,7 +35,7 @@ def encode(seq: str | bytes, *, name: str = "seq") -> np.ndarray:
 def decode(codes: np.ndarray) -> str:
     """The DNA string of integer codes ``(L,)``."""
     codes = np.asarray(codes)
-    if codes.ndim != 1 or codes.size and (codes.min() < 0 or codes.max() > 4):
+    if codes.ndim != 1 or (codes.size and (codes.min() < 0 or codes.max() > 4)):
         raise ValueError(f"`codes` must be a 1-D array of values in 0..4, got shape {codes.shape}")
     return "".join(BASES[int(c)] for c in codes)
 
@@ -83,7 +83,8 @@ def apply_variants(
 
 
 def unique_haplotypes(alleles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique allele rows ``(U, S)`` and the inverse index ``(n,)`` (brief, "Method 3": cache key)."""
+    """Unique allele rows ``(U, S)`` and the inverse index ``(n,)`` (the cache key of
+    brief "Method 3")."""
     alleles = np.ascontiguousarray(np.asarray(alleles, dtype=np.uint8))
     if alleles.ndim != 2:
         raise ValueError(f"`alleles` must be 2-D (n, S), got shape {alleles.shape}")

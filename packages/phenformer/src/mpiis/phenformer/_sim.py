@@ -189,7 +189,8 @@ def simulate_cohort(config: SimConfig, *, rng: np.random.Generator) -> Cohort:
     c_star = int(rng.integers(C))
     contexts = [c_star]
     if cfg.mechanisms == 2:
-        others = [c for c in range(C) if motifs.tissue_of_context[c] != motifs.tissue_of_context[c_star]]
+        t_of_c = motifs.tissue_of_context
+        others = [c for c in range(C) if t_of_c[c] != t_of_c[c_star]]
         contexts.append(int(rng.choice(others)))
     genes = rng.permutation(G)
     gene_sets = [np.sort(genes[k * cfg.n_disease_genes:(k + 1) * cfg.n_disease_genes])
@@ -342,8 +343,8 @@ def simulate_cohort(config: SimConfig, *, rng: np.random.Generator) -> Cohort:
 
     split = np.full(n, "test", dtype="<U5")
     perm = rng.permutation(cfg.n_a)
-    n_tr = int(round(cfg.split[0] * cfg.n_a))
-    n_va = int(round(cfg.split[1] * cfg.n_a))
+    n_tr = round(cfg.split[0] * cfg.n_a)
+    n_va = round(cfg.split[1] * cfg.n_a)
     split[perm[:n_tr]] = "train"
     split[perm[n_tr:n_tr + n_va]] = "val"
 

@@ -138,7 +138,8 @@ def fit(
     lossf = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     decay, no_decay = [], []
     for n_, p in model.named_parameters():
-        (decay if p.ndim >= 2 and "embedding" not in n_ and "seeds" not in n_ else no_decay).append(p)
+        matrix = p.ndim >= 2 and "embedding" not in n_ and "seeds" not in n_
+        (decay if matrix else no_decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
     xt = torch.from_numpy(x)

@@ -192,10 +192,12 @@ def _prs_block(cohort: Cohort, logits: np.ndarray, y: np.ndarray, *, rng, n_boot
     e = ens.decision_function(X)
     yt = cohort.y
     return {
-        "ct_auroc_a": auroc(yt[te], ct.score(dos[te])), "ct_auroc_b": auroc(yt[tb], ct.score(dos[tb])),
+        "ct_auroc_a": auroc(yt[te], ct.score(dos[te])),
+        "ct_auroc_b": auroc(yt[tb], ct.score(dos[tb])),
         "ridge_auroc_a": auroc(yt[te], ridge.score(dos[te])),
         "ridge_auroc_b": auroc(yt[tb], ridge.score(dos[tb])),
-        "best": best.kind, "best_auroc_a": auroc(yt[te], s[te]), "best_auroc_b": auroc(yt[tb], s[tb]),
+        "best": best.kind, "best_auroc_a": auroc(yt[te], s[te]),
+        "best_auroc_b": auroc(yt[tb], s[tb]),
         "best_auprc_a": auprc(yt[te], s[te]),
         "enriched_auroc_a": auroc(yt[te], e[te]), "enriched_auroc_b": auroc(yt[tb], e[tb]),
         "enriched_auprc_a": auprc(yt[te], e[te]), "enriched_auprc_b": auprc(yt[tb], e[tb]),
@@ -253,7 +255,8 @@ def g4_result(runs: list[SeedRun]) -> ClaimResult:
                  "genetic_value_auroc_a": [
                      auroc(r.cohort.y[r.cohort.indices("test")],
                            r.cohort.truth.genetic_value[r.cohort.indices("test")]) for r in runs],
-                 "flagged": [r.flagged for r in runs], "fit_seconds": [r.fit_seconds for r in runs]},
+                 "flagged": [r.flagged for r in runs],
+                 "fit_seconds": [r.fit_seconds for r in runs]},
     )
 
 
