@@ -44,6 +44,7 @@ CLAIMS: dict[str, str] = {
     "S1": "PMAE beats patch-MAE under linear probing on the failure-mode set (ViT).",
     "S2": "PMAE learns more than a randomly initialised encoder (MLP encoder).",
     "S3a": "PMAE beats patch-MAE with the MLP encoder too (paper-level margin +5 pp).",
+    "T1": "Tuned with the same small budget, the patch-MAE ViT learns more than an untrained ViT.",
     "S3b": "PMAE beats the random ViT encoder (paper-level margin +10 pp).",
     "D1": "On 8x8 digits PMAE matches or beats patch-MAE under linear probing.",
     "M1": "On MNIST-5k PMAE matches or beats patch-MAE, both well above a random encoder.",
@@ -85,6 +86,7 @@ class _Preset:
     mnist_epochs: int = 20
     mnist_size: int = 14
     throughput_steps: int = 8
+    tune_epochs: int = 0  # > 0: tune lr and ratio of the ViT arms first (T1), then use them
 
 
 def _preset(name: str, cuda: bool) -> _Preset:
@@ -95,8 +97,12 @@ def _preset(name: str, cuda: bool) -> _Preset:
         return _Preset(3000, ViTConfig.cpu(), 15, 1, MLPConfig.cpu(), 40, 2, False)
     if cuda:  # the brief's GPU budget for `full`
         return _Preset(3000, ViTConfig.cpu(), 200, 3, MLPConfig.cpu(), 40, 3, True,
-                       mnist_epochs=200, mnist_size=28)
-    return _Preset(3000, ViTConfig.cpu(), 30, 3, MLPConfig.cpu(), 40, 3, True)
+                       mnist_epochs=200, mnist_size=28, tune_epochs=50)
+    # CPU full (<= 15 min idle, one thread): the tuning stage (T1, about 100 s) and R1's three
+    # sweep seeds (about 80 s) are paid for by MNIST-5k at 8 epochs instead of 20 and digits at
+    # 30 instead of 60 (the run recorded before them took 906 s)
+    return _Preset(3000, ViTConfig.cpu(), 30, 3, MLPConfig.cpu(), 40, 3, True, digits_epochs=30,
+                   mnist_epochs=8, tune_epochs=10)
 
 
 def _gen(seed: int) -> torch.Generator:
@@ -121,19 +127,40 @@ def _build(kind: str, basis: PCABasis, arch: str, seed: int, *, patch: int, cfg:
 
 def _arm(kind: str, basis: PCABasis, tr: ImageSet, te: ImageSet, *, arch: str, seed: int,
          epochs: int, patch: int, cfg: Any, ratio: float | None = None, mode: str = "fixed",
-         keep: dict[str, Any] | None = None, tag: str = "") -> float:
+         keep: dict[str, Any] | None = None, tag: str = "", lr: float | None = None) -> float:
     """Train one arm (``kind`` in pmae / mae / random) and return its probe accuracy."""
     device = basis.device
     model = _build("mae" if kind == "random" else kind, basis, arch, seed, patch=patch, cfg=cfg,
                    ratio=ratio, mode=mode).to(device)
     if kind != "random":
         g = torch.Generator(device=device).manual_seed(int(seed) + 1000)
-        hist = pretrain(model, tr.images, PretrainConfig(epochs=epochs), generator=g,
-                        progress=False)
+        pc = PretrainConfig(epochs=epochs) if lr is None else PretrainConfig(epochs=epochs, lr=lr)
+        hist = pretrain(model, tr.images, pc, generator=g, progress=False)
         if keep is not None:
             keep[f"{tag}history"] = hist
             keep[f"{tag}model"] = model
     return _probe(model, tr, te)
+
+
+def _cached_arm(cache: dict[tuple[Any, ...], float]) -> Any:
+    """:func:`_arm` memoised on everything that determines its result (the same arm of the
+    S-claims and of the sweep is trained once per run)."""
+    def arm(kind: str, basis: PCABasis, tr: ImageSet, te: ImageSet, *, arch: str, seed: int,
+            epochs: int, patch: int, cfg: Any, ratio: float | None = None, mode: str = "fixed",
+            keep: dict[str, Any] | None = None, tag: str = "", lr: float | None = None) -> float:
+        if kind == "random":
+            ratio, mode, lr = None, "fixed", None
+        ratio = (0.2 if kind == "pmae" else 0.75) if ratio is None else ratio
+        lr = PretrainConfig(epochs=1).lr if lr is None else lr
+        key = (kind, id(basis), id(tr), id(te), arch, seed, epochs if kind != "random" else 0,
+               patch, repr(cfg), ratio, mode, lr)
+        if key not in cache or keep is not None:
+            cache[key] = _arm(kind, basis, tr, te, arch=arch, seed=seed, epochs=epochs,
+                              patch=patch, cfg=cfg, ratio=ratio, mode=mode, keep=keep, tag=tag,
+                              lr=lr)
+        return cache[key]
+
+    return arm
 
 
 def _synthetic(n: int) -> tuple[ImageSet, ImageSet]:
@@ -251,10 +278,11 @@ def _throughput(basis: PCABasis, tr: ImageSet, arch: str, cfg: Any, steps: int,
 
 
 # ----------------------------------------------------------------------------------- suite
-suite = Suite("pmae", description=__doc__ or "", options=[
-    Option("sweep_seeds", type=int, default=1,
-           help="seeds of the PMAE ratio sweep behind R1 (full preset; each adds six arms, about "
-                "70 s on an idle 2-core CPU); R1 is REPORTED, its per-seed argmax in details"),
+suite = Suite("pmae", description=__doc__ or "", torch_threads=1, options=[
+    Option("sweep_seeds", type=int, default=3,
+           help="seeds of the PMAE ratio sweep behind R1 (full preset; each seed beyond the "
+                "first adds five MLP arms, about 45 s on an idle 2-core CPU); R1 is a GATE only "
+                "where the per-seed argmax does not straddle 0.5"),
 ])
 
 
@@ -265,13 +293,26 @@ def _setup(ctx: Context) -> dict[str, Any]:
     tr, te = _synthetic(P.n_synth)
     basis = PCABasis.fit(torch.from_numpy(tr.images).to(device))
     return {"device": device, "P": P, "tr": tr, "te": te, "basis": basis, "keep": {},
-            "results": {}}
+            "results": {}, "arm": _cached_arm({})}
 
 
 def _synthetic_phase(ctx: Context) -> dict[str, ClaimResult]:
     st = ctx.shared("setup", lambda: _setup(ctx))
-    out = {"S0": s0_result(st["tr"], st["te"])}
-    out.update(s_results(st["P"], ctx.seed, st["basis"], st["tr"], st["te"], keep=st["keep"]))
+    out: dict[str, ClaimResult] = {"S0": s0_result(st["tr"], st["te"])}
+    P, arm, vit_hp = st["P"], st["arm"], None
+    if P.tune_epochs > 0:
+        t0 = time.perf_counter()
+        tuning = tune_vit(P, ctx.seed, st["basis"], st["tr"], arm=arm)
+        st["tuning"], st["tuning_seconds"] = tuning, time.perf_counter() - t0
+        vit_hp = tuning["chosen"]
+    out.update(s_results(P, ctx.seed, st["basis"], st["tr"], st["te"], keep=st["keep"], arm=arm,
+                         vit_hp=vit_hp))
+    if "T1" in out:
+        t1 = out["T1"]
+        extra = {k: v for k, v in st["tuning"].items() if k != "chosen"}
+        out["T1"] = dataclasses.replace(
+            t1, seconds=st["tuning_seconds"],
+            details={**t1.details, **extra, "tuning_seconds": st["tuning_seconds"]})
     return out
 
 
@@ -286,21 +327,67 @@ def s0_result(tr: ImageSet, te: ImageSet) -> ClaimResult:
         details={"chance": 1.0 / len(np.unique(tr.labels)), "n_train": len(tr)})
 
 
+def _seed_gate(per_seed: list[float], passes: Any) -> tuple[bool, str]:
+    """DESIGN.md: a noisy claim is a GATE only on >= 3 seeds that do not straddle its threshold
+    (every seed passes, or every seed fails); otherwise it is REPORTED with its per-seed values.
+    ``passes(v) -> bool`` is the threshold test of one seed."""
+    ok = [bool(passes(v)) for v in per_seed]
+    if len(ok) < 3:
+        return False, f"REPORTED: {len(ok)} seed(s), a GATE needs >= 3 (DESIGN.md)"
+    if all(ok) or not any(ok):
+        return True, "GATE: >= 3 seeds, all on one side of the threshold"
+    return False, "REPORTED: the seeds straddle the threshold (DESIGN.md)"
+
+
+TUNE_LRS = (3e-4, 1e-3, 3e-3)  # the ViT arms' learning-rate grid (CPU recipe: 1e-3)
+TUNE_RATIOS = {"mae": (0.75, 0.5), "pmae": (0.2, 0.1)}  # (default, alternative) mask ratio
+
+
+def tune_vit(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, *, arm: Any = None,
+             ) -> dict[str, Any]:
+    """The tuning stage: MAE and PMAE (ViT) get the same small budget on a validation split of
+    the training images (70 / 30, the test split is never seen): ``P.tune_epochs`` epochs, one
+    seed, the learning rate over ``TUNE_LRS`` at the default mask ratio, then the alternative
+    ratio at the best learning rate (four runs each). Returns the grid, the untrained encoder's
+    validation accuracy and the chosen ``{kind: (lr, ratio)}``."""
+    arm = _arm if arm is None else arm
+    fit, val = tr.split(0.3, seed=1)
+    kw = {"arch": "vit", "seed": seed, "patch": 4, "cfg": P.vit, "epochs": P.tune_epochs}
+    out: dict[str, Any] = {"epochs": P.tune_epochs, "n_fit": len(fit), "n_val": len(val),
+                           "val_random": arm("random", basis, fit, val, **kw)}
+    chosen: dict[str, tuple[float, float]] = {}
+    for kind in ("mae", "pmae"):
+        r0, r1 = TUNE_RATIOS[kind]
+        grid = {(lr, r0): arm(kind, basis, fit, val, ratio=r0, lr=lr, **kw) for lr in TUNE_LRS}
+        best_lr = max(TUNE_LRS, key=lambda lr, r0=r0, grid=grid: grid[(lr, r0)])
+        grid[(best_lr, r1)] = arm(kind, basis, fit, val, ratio=r1, lr=best_lr, **kw)
+        chosen[kind] = max(grid, key=lambda k, grid=grid: grid[k])
+        out[f"val_{kind}"] = {f"lr={lr:g},ratio={r:g}": v for (lr, r), v in grid.items()}
+        out[f"{kind}_lr"], out[f"{kind}_ratio"] = chosen[kind]
+    out["chosen"] = chosen
+    return out
+
+
 def s_results(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet, *,
-              keep: dict[str, Any] | None = None, arm: Any = None) -> dict[str, ClaimResult]:
+              keep: dict[str, Any] | None = None, arm: Any = None,
+              vit_hp: dict[str, tuple[float, float]] | None = None) -> dict[str, ClaimResult]:
     """S1-S3: random-init, MAE and PMAE arms of both encoders over the preset's seeds.
 
     ``arm(kind, basis, tr, te, **kw) -> accuracy`` trains and probes one arm (default
-    :func:`_arm`); the negative-control tests pass a broken one through this same code."""
+    :func:`_arm`); the negative-control tests pass a broken one through this same code.
+    ``vit_hp`` maps ``"mae"`` / ``"pmae"`` to the ViT arms' tuned ``(lr, ratio)`` (T1)."""
     arm = _arm if arm is None else arm
     acc: dict[str, dict[str, list[float]]] = {"vit": {}, "mlp": {}}
     t0 = time.perf_counter()
     for arch, cfg, epochs, n_seeds in (("vit", P.vit, P.vit_epochs, P.vit_seeds),
                                        ("mlp", P.mlp, P.mlp_epochs, P.mlp_seeds)):
         for kind in ("random", "mae", "pmae"):
+            hp: dict[str, Any] = {}
+            if arch == "vit" and vit_hp is not None and kind in vit_hp:
+                hp = {"lr": vit_hp[kind][0], "ratio": vit_hp[kind][1]}
             acc[arch][kind] = [
                 arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
-                    cfg=cfg, keep=keep if s == 0 else None, tag=f"synth_{arch}_{kind}_")
+                    cfg=cfg, keep=keep if s == 0 else None, tag=f"synth_{arch}_{kind}_", **hp)
                 for s in range(n_seeds)
             ]
     t_train = time.perf_counter() - t0
@@ -310,18 +397,36 @@ def s_results(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet
 
     common = {**{f"{a}_{k}": v for a in acc for k, v in acc[a].items()},
               "seeds": [seed + s for s in range(max(P.vit_seeds, P.mlp_seeds))],
-              "vit_epochs": P.vit_epochs, "mlp_epochs": P.mlp_epochs}
+              "vit_epochs": P.vit_epochs, "mlp_epochs": P.mlp_epochs,
+              "vit_hp": {k: {"lr": v[0], "ratio": v[1]} for k, v in (vit_hp or {}).items()}
+              or "untuned (lr 1e-3, MAE 0.75, PMAE 0.2)"}
     out: dict[str, ClaimResult] = {}
+    s1, s2 = diff("vit", "pmae", "mae"), diff("mlp", "pmae", "random")
+    g1, why1 = _seed_gate(s1, lambda v: v >= S1_MIN_GAIN)
+    g2, why2 = _seed_gate(s2, lambda v: v >= S2_MIN_GAIN)
+    tuned = " tuned (T1)" if vit_hp else ""
     out["S1"] = ClaimResult.measure(
-        id="S1", claim=CLAIMS["S1"], metric="probe acc. PMAE - MAE (vit_tiny_cpu, patch 4)",
-        value=diff("vit", "pmae", "mae"), threshold=S1_MIN_GAIN, comparator=">=", gate=True,
+        id="S1", claim=CLAIMS["S1"],
+        metric=f"probe acc. PMAE - MAE (vit_tiny_cpu, patch 4{tuned}, {len(s1)} seed(s))",
+        value=s1, threshold=S1_MIN_GAIN, comparator=">=", gate=g1,
         baseline=float(np.mean(acc["vit"]["mae"])), seconds=t_train / 2,
-        details={**common, "per_seed": diff("vit", "pmae", "mae")})
+        details={**common, "per_seed": s1, "gate_rule": why1})
     out["S2"] = ClaimResult.measure(
-        id="S2", claim=CLAIMS["S2"], metric="probe acc. PMAE - random init (MLP encoder)",
-        value=diff("mlp", "pmae", "random"), threshold=S2_MIN_GAIN, comparator=">=", gate=True,
+        id="S2", claim=CLAIMS["S2"],
+        metric=f"probe acc. PMAE - random init (MLP encoder, {len(s2)} seed(s))",
+        value=s2, threshold=S2_MIN_GAIN, comparator=">=", gate=g2,
         baseline=float(np.mean(acc["mlp"]["random"])), seconds=t_train / 2,
-        details={**common, "per_seed": diff("mlp", "pmae", "random")})
+        details={**common, "per_seed": s2, "gate_rule": why2})
+    if vit_hp is not None:
+        t1 = diff("vit", "mae", "random")
+        out["T1"] = ClaimResult.measure(
+            id="T1", claim=CLAIMS["T1"],
+            metric="probe acc. tuned MAE - untrained encoder (vit_tiny_cpu, test split, "
+                   f"{len(t1)} seed(s))",
+            value=t1, threshold=0.0, comparator=">=", gate=False,
+            baseline=float(np.mean(acc["vit"]["random"])),
+            paper="the paper's MAE learns; here patch masking has a local shortcut by design",
+            details={"per_seed": t1, "vit_hp": common["vit_hp"]})
     out["S3a"] = ClaimResult.measure(
         id="S3a", claim=CLAIMS["S3a"], metric="probe acc. PMAE - MAE (MLP encoder)",
         value=diff("mlp", "pmae", "mae"), paper="paper-level expectation +5 pp (Table 1: +14 pp)",
@@ -341,7 +446,8 @@ def _real_phase(ctx: Context) -> dict[str, ClaimResult]:
 def _sweep_phase(ctx: Context) -> dict[str, ClaimResult]:
     st = ctx.shared("setup", lambda: _setup(ctx))
     return {r.id: r for r in _sweep(st["P"], ctx.seed, st["basis"], st["tr"], st["te"],
-                                    st["keep"], seeds=int(ctx.options["sweep_seeds"]))}
+                                    st["keep"], seeds=int(ctx.options["sweep_seeds"]),
+                                    arm=st["arm"])}
 
 
 def _pca_phase(ctx: Context) -> dict[str, Any]:
@@ -445,11 +551,27 @@ def _throughput_phase(ctx: Context) -> dict[str, Any]:
         big = PCABasis(image_shape=x.shape[1:], mean=flat.mean(0), std=flat.std(0) + 1e-3,
                        components=torch.eye(d), eigenvalues=spec,
                        explained_variance_ratio=spec / spec.sum()).to(device)
-        # quick: a lighter measurement (batch 64, 4 steps, best of 2) to stay in its budget
-        full = ctx.preset == "full"
-        bb, steps_b, rounds_b = (128, P.throughput_steps, 3) if full else (64, 4, 2)
+        # batch 64, 4 steps, best of 2 rounds: a lighter measurement that fits the budgets
+        bb, steps_b, rounds_b = 64, 4, 2
         ratio_b, b_p, b_m = _throughput(big, imgs, "vit", P.vit, steps_b, batch=bb,
                                         rounds=rounds_b)
+        # profile of PMAE's extra cost: a step holds four (B x D) @ (D x D) products (c = xV,
+        # the visible image (c * (1 - m)) V^T, c_hat = x_hat V and its backward); the rest of
+        # the gap is the encoder on all 64 tokens where MAE encodes 16 (+ CLS)
+        xb = torch.randn(bb, d, device=device, generator=torch.Generator(device).manual_seed(0))
+        comps = big.components
+        proj = math.inf
+        for _ in range(3):
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            t2 = time.perf_counter()
+            for _ in range(4):
+                xb @ comps
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            proj = min(proj, time.perf_counter() - t2)
+        step_p, step_m = bb / b_p, bb / b_m
+        no_proj = step_m / max(step_p - proj, 1e-12)
         out.append(ClaimResult.measure(
             id="P2.d3072", claim=CLAIMS["P2"],
             metric="pre-training images/s PMAE / MAE (vit_tiny_cpu, 3 x 32 x 32, 64 tokens, "
@@ -458,7 +580,11 @@ def _throughput_phase(ctx: Context) -> dict[str, Any]:
             seconds=time.perf_counter() - t1,
             paper="the brief expects <= 2x MAE's step cost at paper scale on a GPU",
             details={"vit_pmae_img_per_s": b_p, "vit_mae_img_per_s": b_m, "batch": bb,
-                     "steps": steps_b, "rounds": rounds_b, "device": str(device)}))
+                     "steps": steps_b, "rounds": rounds_b, "device": str(device),
+                     "pmae_step_seconds": step_p, "mae_step_seconds": step_m,
+                     "projection_seconds_per_step": proj,
+                     "projection_share_of_pmae_step": proj / step_p,
+                     "ratio_if_projections_were_free": no_proj}))
     return {"P2": out}
 
 
@@ -466,11 +592,13 @@ _PHASES = {"synthetic": _synthetic_phase, "real": _real_phase, "sweep": _sweep_p
            "pca": _pca_phase, "throughput": _throughput_phase}
 # claim id -> (phase, declared GATE, presets it runs at)
 _CLAIM_PHASE: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    # S1, S2 and R1 are declared GATEs; each result is a GATE only where >= 3 seeds do not
+    # straddle its threshold (`_seed_gate`), and REPORTED with its per-seed values otherwise
     "S0": ("synthetic", True, PRESETS), "S1": ("synthetic", True, PRESETS),
     "S2": ("synthetic", True, PRESETS), "S3a": ("synthetic", False, PRESETS),
-    "S3b": ("synthetic", False, PRESETS),
+    "S3b": ("synthetic", False, PRESETS), "T1": ("synthetic", False, ("full",)),
     "D1": ("real", False, ("full",)), "M1": ("real", False, ("full",)),
-    "R1": ("sweep", False, ("full",)), "R2": ("sweep", False, ("full",)),
+    "R1": ("sweep", True, ("full",)), "R2": ("sweep", False, ("full",)),
     "R3": ("sweep", False, ("full",)), "R4": ("sweep", False, ("full",)),
     "P1": ("pca", False, PRESETS), "P1b": ("pca", True, PRESETS), "P1c": ("pca", True, PRESETS),
     "P2": ("throughput", False, PRESETS),
@@ -550,23 +678,27 @@ def _real_images(P: _Preset, seed: int, device: torch.device,
 
 
 def _sweep(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet,
-           keep: dict[str, Any], *, seeds: int = 1) -> list[ClaimResult]:
+           keep: dict[str, Any], *, seeds: int = 1, arm: Any = None) -> list[ClaimResult]:
+    """R1-R4 from the ratio sweep; ``arm`` as in :func:`s_results` (memoised in a run, so the
+    S-claims' PMAE r = 0.2 and MAE 0.75 arms are reused; the negative control passes a broken
+    one)."""
+    train_arm = _arm if arm is None else arm
     res: list[ClaimResult] = []
     arch, cfg, epochs = ("vit", P.vit, P.vit_epochs) if basis.device.type == "cuda" else (
         "mlp", P.mlp, P.mlp_epochs)
     t0 = time.perf_counter()
 
-    def arm(kind: str, ratio: float | None, mode: str = "fixed", s: int = 0) -> float:
-        return _arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
+    def one(kind: str, ratio: float | None, mode: str = "fixed", s: int = 0) -> float:
+        return train_arm(kind, basis, tr, te, arch=arch, seed=seed + s, epochs=epochs, patch=4,
                     cfg=cfg, ratio=ratio, mode=mode)
 
     seeds = max(1, int(seeds))
-    p_seed = {r: [arm("pmae", r, s=s) for s in range(seeds)] for r in PMAE_SWEEP}
+    p_seed = {r: [one("pmae", r, s=s) for s in range(seeds)] for r in PMAE_SWEEP}
     p_acc = {r: float(np.mean(v)) for r, v in p_seed.items()}
-    m_acc = {r: arm("mae", r) for r in MAE_SWEEP}
-    p_rd, m_rd = arm("pmae", 0.2, "random"), arm("mae", 0.75, "random")
-    p_top, p_bot = arm("pmae", 0.2, "top"), arm("pmae", 0.2, "bottom")
-    p_02 = p_acc[0.2] if 0.2 in p_acc else arm("pmae", 0.2)
+    m_acc = {r: one("mae", r) for r in MAE_SWEEP}
+    p_rd, m_rd = one("pmae", 0.2, "random"), one("mae", 0.75, "random")
+    p_top, p_bot = one("pmae", 0.2, "top"), one("pmae", 0.2, "bottom")
+    p_02 = p_acc[0.2] if 0.2 in p_acc else one("pmae", 0.2)
     secs = time.perf_counter() - t0
     keep["sweep"] = {"pmae": p_acc, "mae": m_acc, "pmae_rd": p_rd, "mae_rd": m_rd, "arch": arch}
     sweep_details = {"arch": arch, "epochs": epochs,
@@ -574,15 +706,16 @@ def _sweep(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet,
                      "mae": {str(k): v for k, v in m_acc.items()}}
     best_r = max(p_acc, key=lambda r: p_acc[r])
     per_seed_best = [max(PMAE_SWEEP, key=lambda r, s=s: p_seed[r][s]) for s in range(seeds)]
-    # REPORTED: the recorded run (one seed) put the best share at 0.5, on the threshold; a
-    # one-seed argmax over six noisy arms cannot be a GATE (DESIGN.md). `--set sweep_seeds=3`
-    # records three seeds (per-seed argmax in details) for the lead to re-decide.
+    # a GATE only where >= 3 seeds' argmax lie on one side of 0.5 (DESIGN.md); one seed's
+    # argmax over six noisy arms is REPORTED
+    g_r1, why_r1 = _seed_gate(per_seed_best, lambda r: r <= R1_MAX_BEST_RATIO)
     res.append(ClaimResult.measure(
         id="R1", claim=CLAIMS["R1"],
         metric=f"argmax_r of the seed-mean probe acc. over r in {PMAE_SWEEP} ({arch}, "
                f"{seeds} seed(s))",
-        value=best_r, threshold=R1_MAX_BEST_RATIO, comparator="<=", gate=False, seconds=secs,
+        value=best_r, threshold=R1_MAX_BEST_RATIO, comparator="<=", gate=g_r1, seconds=secs,
         details={**sweep_details, "seeds": seeds, "per_seed_argmax": per_seed_best,
+                 "gate_rule": why_r1,
                  "pmae_per_seed": {str(k): v for k, v in p_seed.items()}}))
     p_small = [p_acc[r] for r in PMAE_SWEEP if r <= 0.5]
     p_range, m_range = max(p_small) - min(p_small), max(m_acc.values()) - min(m_acc.values())
