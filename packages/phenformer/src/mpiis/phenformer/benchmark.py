@@ -9,7 +9,7 @@ tests, whose negative controls feed broken variants through the same code.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -108,6 +108,7 @@ class SeedRun:
     twas_rank: int
     flat_auroc_a: float
     flagged: bool
+    curves: dict[str, np.ndarray] = field(default_factory=dict)  # scores for the ROC figure
 
 
 def run_seed(
@@ -147,7 +148,9 @@ def run_seed(
     truth = cohort.truth
     # baselines on the same split
     flat = token_logistic(x[tr], y[tr], x[va], y[va])
-    prs = _prs_block(cohort, logits, y, rng=rng, n_boot=n_boot) if with_prs else {}
+    curves: dict[str, np.ndarray] = {"phenformer": logits}
+    prs = (_prs_block(cohort, logits, y, rng=rng, n_boot=n_boot, curves=curves)
+           if with_prs else {})
     dos = cohort.dosages()
     mu, sd = dos[tr].mean(0), dos[tr].std(0)
     sd = np.where(sd > 1e-12, sd, 1.0)
@@ -168,13 +171,14 @@ def run_seed(
         context_share=float(sc.context[truth.causal_context]), scores=sc, prs=prs,
         ldsc_rank=context_rank(ldsc, truth.causal_context),
         twas_rank=context_rank(twas, truth.causal_context),
-        flat_auroc_a=auroc(yt[te], flat(x[te])), flagged=res.flagged,
+        flat_auroc_a=auroc(yt[te], flat(x[te])), flagged=res.flagged, curves=curves,
     )
 
 
-def _prs_block(cohort: Cohort, logits: np.ndarray, y: np.ndarray, *, rng, n_boot: int
-               ) -> dict[str, float]:
-    """C+T and ridge PRS, best PRS by validation AUROC, and the enriched predictor."""
+def _prs_block(cohort: Cohort, logits: np.ndarray, y: np.ndarray, *, rng, n_boot: int,
+               curves: dict[str, np.ndarray] | None = None) -> dict[str, float]:
+    """C+T and ridge PRS, best PRS by validation AUROC, and the enriched predictor (their
+    scores go into ``curves`` for the ROC figure)."""
     tr, va, te = cohort.indices("train"), cohort.indices("val"), cohort.indices("test")
     tb = cohort.indices("test", 1)
     dos = cohort.dosages()
@@ -190,6 +194,8 @@ def _prs_block(cohort: Cohort, logits: np.ndarray, y: np.ndarray, *, rng, n_boot
     X = EnrichedRiskPredictor.stack(s, logits, pcs)
     ens = EnrichedRiskPredictor().fit(X[va], y[va])
     e = ens.decision_function(X)
+    if curves is not None:
+        curves.update(best_prs=s, enriched=e)
     yt = cohort.y
     return {
         "ct_auroc_a": auroc(yt[te], ct.score(dos[te])),
@@ -321,6 +327,7 @@ def _g4(ctx: Context) -> ClaimResult:
              gate=False)
 def _r0(ctx: Context) -> ClaimResult:
     runs = _runs(ctx)
+    ctx.figure("roc.png", lambda path: _roc(runs[0], path))
     gains = [r.prs["enriched_auroc_b"] - r.prs["best_auroc_b"] for r in runs]
     return ClaimResult.measure(
         id="R0", claim="Enriched predictors generalise better to the other ancestry than PRS.",
@@ -450,9 +457,12 @@ def _r8(ctx: Context) -> ClaimResult:
     c = run.cohort
     te = c.indices("test")
     cases = te[c.y[te] == 1]
-    labels = find_subtypes(run.model, run.tokens.features(), cases=cases, k=2,
-                           tissue_of_context=c.motifs.tissue_of_context, rng=ctx.rng(9))
+    labels, prof = find_subtypes(run.model, run.tokens.features(), cases=cases, k=2,
+                                 tissue_of_context=c.motifs.tissue_of_context, rng=ctx.rng(9),
+                                 return_profiles=True)
     ari = adjusted_rand_index(labels, c.truth.mechanism[cases])
+    ctx.figure("subtypes.png",
+               lambda path: _subtypes(prof, labels, c.truth.mechanism[cases], ari, path))
     return ClaimResult.measure(id="R8", claim="Attribution profiles reveal the two mechanisms.",
                                metric="ARI of case clusters vs mechanism", value=ari,
                                threshold=0.3, comparator=">=", paper="distinct subtypes")
@@ -561,6 +571,68 @@ def _bars(run: SeedRun, path) -> None:
     ax.bar(range(len(s)), s, color=["C3" if c == c_star else "C0" for c in range(len(s))])
     ax.set_xlabel("cell context (red: c*)")
     ax.set_ylabel("IG context score")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _roc_curve(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(-s, kind="stable")
+    y = y[order]
+    tpr = np.r_[0.0, np.cumsum(y) / max(y.sum(), 1)]
+    fpr = np.r_[0.0, np.cumsum(1 - y) / max((1 - y).sum(), 1)]
+    return fpr, tpr
+
+
+def _roc(run: SeedRun, path) -> None:
+    """ROC curves in ancestry A and B for the best PRS, Phenformer and the enriched predictor."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = run.cohort
+    fig, axes = plt.subplots(1, 2, figsize=(8, 4))
+    for ax, (name, rows) in zip(axes, (("A-test", c.indices("test")),
+                                       ("B-test", c.indices("test", 1)))):
+        for key, label in (("best_prs", f"best PRS ({run.prs.get('best', '?')})"),
+                           ("phenformer", "Phenformer"), ("enriched", "enriched")):
+            if key not in run.curves:
+                continue
+            y, sc = c.y[rows], run.curves[key][rows]
+            fpr, tpr = _roc_curve(y, sc)
+            ax.plot(fpr, tpr, label=f"{label}: {auroc(y, sc):.3f}")
+        ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+        ax.set_title(f"ancestry {name}")
+        ax.set_xlabel("false positive rate")
+        ax.legend(loc="lower right", fontsize=8)
+    axes[0].set_ylabel("true positive rate")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _subtypes(prof: np.ndarray, labels: np.ndarray, mechanism: np.ndarray, ari: float,
+              path) -> None:
+    """Cases' attribution profiles (first two principal components): colour = cluster,
+    marker = the mechanism that made the case."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = prof - prof.mean(0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    pc = x @ vt[:2].T
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for m, marker in ((0, "o"), (1, "^")):
+        sel = mechanism == m
+        ax.scatter(pc[sel, 0], pc[sel, 1], c=[f"C{int(k)}" for k in labels[sel]], marker=marker,
+                   s=14, alpha=0.7, label=f"mechanism {m}")
+    ax.set_xlabel("PC1 of attribution profile")
+    ax.set_ylabel("PC2")
+    ax.set_title(f"case subtypes (colour: cluster), ARI {ari:.2f}")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
