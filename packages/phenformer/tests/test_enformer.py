@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from mpiis.phenformer import (EnformerConfig, EnformerEncoder, EnformerModel, SimConfig,
-                              precompute_tokens, simulate_cohort)
+from mpiis.phenformer import (
+    EnformerConfig,
+    EnformerEncoder,
+    EnformerModel,
+    SimConfig,
+    precompute_tokens,
+    simulate_cohort,
+)
 
 TARGETS = ("index\tgenome\tidentifier\tfile\tclip\tscale\tsum_stat\tdescription\n"
            "0\t0\tENCFF1\tx\t32\t2\tmean\tDNASE:liver\n"

@@ -26,9 +26,6 @@ from ._config import PhenformerConfig as PhenformerConfig
 from ._config import SimConfig as SimConfig
 from ._config import TrainConfig as TrainConfig
 from ._encoders import OracleEncoder as OracleEncoder
-from ._enformer import EnformerConfig as EnformerConfig
-from ._enformer import EnformerEncoder as EnformerEncoder
-from ._enformer import EnformerModel as EnformerModel
 from ._encoders import PretrainResult as PretrainResult
 from ._encoders import SequenceEncoder as SequenceEncoder
 from ._encoders import ToyExpressionCNN as ToyExpressionCNN
@@ -36,6 +33,9 @@ from ._encoders import encoder_throughput as encoder_throughput
 from ._encoders import haplotype_fidelity as haplotype_fidelity
 from ._encoders import pretrain_encoder as pretrain_encoder
 from ._encoders import variant_fidelity as variant_fidelity
+from ._enformer import EnformerConfig as EnformerConfig
+from ._enformer import EnformerEncoder as EnformerEncoder
+from ._enformer import EnformerModel as EnformerModel
 from ._ensemble import EnrichedRiskPredictor as EnrichedRiskPredictor
 from ._interpret import ContextScores as ContextScores
 from ._interpret import context_scores as context_scores

@@ -17,6 +17,7 @@ encoder. Its fidelity is unknown to the package (``fidelity = None``), so token 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -212,7 +213,7 @@ class EnformerModel(nn.Module):
             filters = [half, cfg.dim]
         self.conv_tower = nn.Sequential(*[
             nn.Sequential(_conv_block(a, b, 5), _Residual(_conv_block(b, b, 1)), _AttentionPool(b))
-            for a, b in zip(filters[:-1], filters[1:], strict=True)])
+            for a, b in itertools.pairwise(filters)])
         layers: list[nn.Module] = []
         for _ in range(cfg.depth):
             layers.append(nn.Sequential(
