@@ -12,6 +12,7 @@ from mpiis.phenformer import (
     precompute_tokens,
     simulate_cohort,
 )
+from mpiis.shared.testing import check_save_load
 
 TARGETS = ("index\tgenome\tidentifier\tfile\tclip\tscale\tsum_stat\tdescription\n"
            "0\t0\tENCFF1\tx\t32\t2\tmean\tDNASE:liver\n"
@@ -62,6 +63,12 @@ def test_encoder_reads_cage_tss_bins(weights_dir):
     with torch.no_grad():
         ref = m(x)["human"][:, 3:5][..., [1, 2, 3]].sum(1).log1p().numpy()
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_save_load_predicts_identically(tmp_path):
+    m = EnformerModel(EnformerConfig.tiny()).eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 128)), 4).float()
+    check_save_load(m, lambda mod: mod(x)["human"], tmp_path / "w")
 
 
 def test_trunk_aliases_are_folded(weights_dir, tmp_path_factory):

@@ -261,6 +261,15 @@ class EnformerModel(nn.Module):
         (d / "config.json").write_text(json.dumps(asdict(self.config), indent=1))
         torch.save(self.state_dict(), d / "pytorch_model.bin")
 
+    def save(self, weights_dir: str | Path) -> None:
+        """Alias of :meth:`save_pretrained` (the monorepo's save/load convention)."""
+        self.save_pretrained(weights_dir)
+
+    @classmethod
+    def load(cls, weights_dir: str | Path) -> EnformerModel:
+        """Alias of :meth:`from_pretrained`."""
+        return cls.from_pretrained(weights_dir)
+
     @classmethod
     def from_pretrained(cls, weights_dir: str | Path, *, map_location: str | torch.device = "cpu"
                         ) -> EnformerModel:
