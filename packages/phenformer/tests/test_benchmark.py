@@ -78,3 +78,18 @@ def test_roc_and_subtype_figures(tmp_path, shuffled_runs):
               tmp_path / "subtypes.png")
     assert (tmp_path / "roc.png").stat().st_size > 0
     assert (tmp_path / "subtypes.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_full_preset_code_paths_at_tiny_size(tmp_path, monkeypatch):
+    """Every full-only claim (R3, R6, R7, R8, A1) runs without error, at smoke sizes."""
+    from mpiis.phenformer import benchmark as b
+
+    tiny = dict(b.PRESETS["smoke"], seeds=(0, 1, 2), aux=True, learned_e2e=True,
+                aux_sim=SimConfig.tiny(), boot=20)
+    monkeypatch.setitem(b.PRESETS, "full", tiny)
+    run = suite.execute("full", seed=0, out_dir=tmp_path)
+    errors = {r.id: r.error for r in run.results if getattr(r, "error", None)}
+    assert not errors, errors
+    ids = {r.id for r in run.results}
+    assert {"R3.phenformer", "R6.rank", "R7", "R8", "A1.auroc", "A1.rank"} <= ids
