@@ -88,6 +88,7 @@ class GroundTruth:
     gene_sets: tuple[np.ndarray, ...]  # disease genes of every mechanism
     disease_gene_sets: tuple[np.ndarray, ...] = ()  # genes of every disease (n_diseases)
     epistatic_pair: tuple[int, int] | None = None  # the two genes of the epistasis term
+    genetic_values: np.ndarray | None = None  # (N, mechanisms) genetic value per mechanism
 
 
 @dataclass(frozen=True, eq=False)
@@ -390,6 +391,7 @@ def simulate_cohort(config: SimConfig, *, rng: np.random.Generator) -> Cohort:
         gene_sets=tuple(gene_sets),
         disease_gene_sets=tuple(disease_sets),
         epistatic_pair=pair,
+        genetic_values=np.stack(gvals, 1),
     )
     return Cohort(
         config=cfg, motifs=motifs, reference=ref, site_gene=site_gene_a, site_motif=site_motif_a,
