@@ -115,3 +115,13 @@ def test_bad_input_names_the_argument(weights_dir, tmp_path_factory):
         enc.encode(np.zeros((1, 100), np.int8))
     with pytest.raises(ValueError, match="dim"):
         EnformerConfig(dim=50, heads=2)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_encoder_on_gpu_matches_cpu(weights_dir):
+    path, _ = weights_dir
+    seqs = np.random.default_rng(1).integers(0, 4, size=(2, 256)).astype(np.int8)
+    cpu = EnformerEncoder(path).encode(seqs)
+    gpu = EnformerEncoder(path, device="cuda").encode(seqs)
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-3, atol=1e-4)
