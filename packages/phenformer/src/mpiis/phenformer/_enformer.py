@@ -352,6 +352,9 @@ class EnformerEncoder:
 
     Contexts are the tracks (``context_names`` from the descriptions); tissues are the part of a
     description before its first comma (``context_to_tissue`` indexes ``tissue_names``).
+    Windows: 196,608 bp centred on the TSS for the published model (1,536 bins of 128 bp, of
+    which the central 896 are predicted); any length that is a multiple of the bin size with at
+    least ``target_length`` bins is accepted.
     """
 
     def __init__(self, weights_dir: str | Path, *, tracks: str | list[int] = "cage",
@@ -402,13 +405,6 @@ class EnformerEncoder:
         self.head, self.tss_bins, self.log1p, self.batch_size = head, tss_bins, log1p, batch_size
         self.n_contexts = len(idx)
         self.fidelity: float | None = None  # unknown: precompute_tokens warns
-
-    @property
-    def window(self) -> int:
-        """The input length the published geometry expects (bins × bin size, before cropping,
-        is free; any multiple of the bin size with enough bins works)."""
-        c = self.model.config
-        return c.target_length * c.bin_size
 
     @torch.no_grad()
     def encode(self, seqs: np.ndarray, *, gene: int | None = None) -> np.ndarray:
