@@ -50,6 +50,12 @@ def test_find_subtypes(model, cohort, tokens):
                            tissue_of_context=cohort.motifs.tissue_of_context,
                            rng=np.random.default_rng(0), steps=4)
     assert labels.shape == (30,) and set(labels) <= {0, 1}
+    signed, prof = find_subtypes(model, tokens, cases=np.arange(30), k=2,
+                                 tissue_of_context=cohort.motifs.tissue_of_context,
+                                 rng=np.random.default_rng(0), steps=4, signed=True,
+                                 return_profiles=True)
+    assert signed.shape == (30,) and prof.shape == (30, cohort.n_genes * 4)
+    np.testing.assert_allclose(np.linalg.norm(prof, axis=1), 1.0, rtol=1e-6)
     with pytest.raises(ValueError, match="k"):
         find_subtypes(model, tokens, cases=np.arange(3), k=0,
                       tissue_of_context=cohort.motifs.tissue_of_context,

@@ -92,3 +92,25 @@ def test_phenotypes_messy(tmp_path):
     with pytest.warns(UserWarning, match=r"dropped 3 phenotype row"):
         t = read_phenotypes(p)
     assert list(t["id"]) == ["i1", "i4"] and list(t["disease"]) == [1.0, 0.0]
+
+
+def test_messy_fasta_is_read_in_memory(tmp_path):
+    pytest.importorskip("pyfaidx")
+    p = tmp_path / "messy.fa"
+    p.write_text(">chr1 some description\r\nACGTacgt\r\nACG\r\nACGTACGT\r\n\r\n"
+                 ">chr2\nNNNNRYKM\nACGT\n>chr2\nAAAA\n>empty\n>chr3\nTTTT\n")
+    with pytest.warns(UserWarning) as rec:
+        ref = ReferenceGenome(p)
+    text = " ".join(str(w.message) for w in rec)
+    assert "built-in parser" in text and "dropped 2 FASTA record(s)" in text
+    assert "chr2 (duplicate name" in text and "empty (empty)" in text
+    assert ref.chromosomes == ["chr1", "chr2", "chr3"] and ref.length("chr1") == 19
+    np.testing.assert_array_equal(ref.fetch("chr1", 4, 8), [0, 1, 2, 3])  # lowercase read
+    with pytest.raises(ValueError, match="position 4"):
+        ref.fetch("chr2", 0, 8)  # R is not ACGTN: named by its position
+    with pytest.warns(UserWarning):  # the fallback and the dropped records, as above
+        lenient = ReferenceGenome(p, ambiguous="N")
+    np.testing.assert_array_equal(lenient.fetch("chr2", 2, 10), [4, 4, 4, 4, 4, 4, 0, 1])
+    assert lenient.ambiguous_replaced == 4
+    with pytest.raises(ValueError, match="ambiguous"):
+        ReferenceGenome(p, ambiguous="drop")

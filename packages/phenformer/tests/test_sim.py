@@ -18,6 +18,9 @@ from mpiis.shared.metrics import auroc
         ({"window": 1000}, "window"),
         ({"mechanisms": 3}, "mechanisms"),
         ({"n_a": 0}, "n_a"),
+        ({"n_diseases": 3}, "n_diseases"),
+        ({"n_genes": 12, "n_disease_genes": 10, "n_diseases": 2}, "n_genes"),
+        ({"epistasis": float("nan")}, "epistasis"),
     ],
 )
 def test_simconfig_validation(kw, match):
@@ -95,3 +98,39 @@ def test_mechanisms_two():
 def test_expression_mode_runs():
     c = simulate_cohort(SimConfig.tiny().replace(mode="expression"), rng=np.random.default_rng(1))
     assert c.truth.causal_snvs.any()
+
+
+def test_two_diseases_share_half_their_genes():
+    c = simulate_cohort(SimConfig.tiny().replace(n_diseases=2), rng=np.random.default_rng(2))
+    d1, d2 = c.truth.disease_gene_sets
+    assert c.labels.shape == (c.n, 2)
+    np.testing.assert_array_equal(c.labels[:, 0], c.y)
+    assert len(np.intersect1d(d1, d2)) == len(d1) // 2
+    for anc in (0, 1):
+        rows = c.ancestry == anc
+        assert abs(c.labels[rows, 1].mean() - c.config.prevalence) < 0.01
+    # the second disease is driven by its own genes: their expression separates its cases
+    z = c.expression[:, d2, c.truth.causal_context]
+    assert not np.allclose(c.labels[:, 0], c.labels[:, 1])
+    assert np.isfinite(z).all()
+
+
+def test_single_disease_labels_and_default_unchanged():
+    a = simulate_cohort(SimConfig.tiny(), rng=np.random.default_rng(3))
+    assert a.labels.shape == (a.n, 1) and a.truth.epistatic_pair is None
+    b = simulate_cohort(SimConfig.tiny().replace(epistasis=0.0), rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(a.y, b.y)
+
+
+def test_epistasis_changes_liability_through_the_pair():
+    a = simulate_cohort(SimConfig.tiny(), rng=np.random.default_rng(4))
+    b = simulate_cohort(SimConfig.tiny().replace(epistasis=2.0), rng=np.random.default_rng(4))
+    g1, g2 = b.truth.epistatic_pair
+    assert {g1, g2} <= set(b.truth.disease_genes.tolist())
+    # same genome and expression, different genetic value
+    np.testing.assert_array_equal(a.expression, b.expression)
+    assert not np.allclose(a.truth.genetic_value, b.truth.genetic_value)
+    e = b.expression[:, [g1, g2], b.truth.causal_context]
+    prod = (e[:, 0] - e[:, 0].mean()) * (e[:, 1] - e[:, 1].mean())
+    diff = b.truth.genetic_value - a.truth.genetic_value
+    assert abs(np.corrcoef(prod, diff)[0, 1]) > 0.3

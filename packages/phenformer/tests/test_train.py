@@ -70,3 +70,19 @@ def test_trainconfig_validation():
         TrainConfig(lr=0)
     with pytest.raises(ValueError, match="batch_size"):
         TrainConfig(batch_size=0)
+
+
+def test_two_diseases_train_two_heads():
+    from mpiis.phenformer import OracleEncoder, SimConfig, precompute_tokens, simulate_cohort
+
+    c = simulate_cohort(SimConfig.tiny().replace(n_diseases=2, n_a=300, n_b=60),
+                        rng=np.random.default_rng(5))
+    x = precompute_tokens(c, OracleEncoder(c)).features()
+    tr, va = c.indices("train"), c.indices("val")
+    g = torch.Generator().manual_seed(0)
+    m = Phenformer(PhenformerConfig(n_genes=c.n_genes, n_contexts=12, d_model=16, n_tasks=2),
+                   generator=g)
+    fit(m, x[tr], c.labels[tr], val=(x[va], c.labels[va]), config=TrainConfig.tiny(),
+        generator=g)
+    out = predict_logits(m, x[:7])
+    assert out.shape == (7, 2) and np.isfinite(out).all()

@@ -5,6 +5,7 @@ Tour:
     cohort = simulate_cohort(SimConfig.quick(), rng=np.random.default_rng(0))   # truth inside
     enc = pretrain_encoder(cohort, EncoderConfig.quick(), rng=rng).encoder      # frozen CNN
     tokens = precompute_tokens(cohort, OracleEncoder(cohort))  # Δ per unique haplotype, cached
+    EnformerEncoder(weights_dir)   # real scale: Enformer from local weights, CAGE TSS bins
     model = Phenformer(PhenformerConfig(n_genes=64, n_contexts=12), generator=g)
     fit(model, tokens.subset(tr), cohort.y[tr], val=(tokens.subset(va), cohort.y[va]),
         config=TrainConfig(), generator=g);  predict_logits(model, tokens)
@@ -32,6 +33,9 @@ from ._encoders import encoder_throughput as encoder_throughput
 from ._encoders import haplotype_fidelity as haplotype_fidelity
 from ._encoders import pretrain_encoder as pretrain_encoder
 from ._encoders import variant_fidelity as variant_fidelity
+from ._enformer import EnformerConfig as EnformerConfig
+from ._enformer import EnformerEncoder as EnformerEncoder
+from ._enformer import EnformerModel as EnformerModel
 from ._ensemble import EnrichedRiskPredictor as EnrichedRiskPredictor
 from ._interpret import ContextScores as ContextScores
 from ._interpret import context_scores as context_scores
@@ -83,7 +87,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
-    "MAB", "PMA", "Cohort", "ContextScores", "EncoderConfig", "EnrichedRiskPredictor",
+    "MAB", "PMA", "Cohort", "ContextScores", "EncoderConfig", "EnformerConfig", "EnformerEncoder",
+    "EnformerModel", "EnrichedRiskPredictor",
     "ExpressionOracle", "FitResult", "GeneTokenEmbedding", "GeneTokens", "GroundTruth",
     "MotifSet", "OracleEncoder", "PRSModel", "PhasedVariants", "Phenformer", "PhenformerConfig",
     "PretrainResult", "ReferenceGenome", "SequenceEncoder", "SimConfig", "TokenCache",

@@ -33,6 +33,8 @@ class SimConfig:
     h2: float = 0.5  # heritability of the liability within each ancestry
     prevalence: float = 0.15  # fraction of cases within each ancestry
     mechanisms: int = 1  # 2: a second causal context and gene set
+    n_diseases: int = 1  # 2: a second disease in c* sharing half of D (labels (N, 2))
+    epistasis: float = 0.0  # weight of the product z_{g1} z_{g2} of two disease genes
     split: tuple[float, float] = (2 / 3, 1 / 6)  # train and val fractions of A (rest test)
 
     def __post_init__(self) -> None:
@@ -47,6 +49,24 @@ class SimConfig:
                 f"`n_disease_genes` (={self.n_disease_genes}) x mechanisms must not exceed "
                 f"`n_genes` (={self.n_genes})"
             )
+        _pos_int("n_diseases", self.n_diseases)
+        if self.n_diseases > 2:
+            raise ValueError(f"`n_diseases` must be 1 or 2, got {self.n_diseases}")
+        if self.n_diseases == 2 and self.n_disease_genes < 2:
+            raise ValueError(
+                f"`n_disease_genes` must be >= 2 when n_diseases=2, got {self.n_disease_genes}")
+        extra = (self.n_disease_genes - self.n_disease_genes // 2) * (self.n_diseases - 1)
+        if self.n_disease_genes * self.mechanisms + extra > self.n_genes:
+            raise ValueError(
+                f"`n_genes` (={self.n_genes}) is too small for {self.mechanisms} mechanism(s) "
+                f"and {self.n_diseases} disease(s) of {self.n_disease_genes} genes each")
+        import math
+
+        if not math.isfinite(self.epistasis):
+            raise ValueError(f"`epistasis` must be finite, got {self.epistasis}")
+        if self.epistasis and self.n_disease_genes < 2:
+            raise ValueError(
+                f"`epistasis` needs n_disease_genes >= 2, got {self.n_disease_genes}")
         if self.n_contexts % self.n_tissues:
             raise ValueError(
                 f"`n_contexts` (={self.n_contexts}) must be divisible by `n_tissues` "

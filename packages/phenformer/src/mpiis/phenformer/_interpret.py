@@ -146,20 +146,27 @@ def _kmeans(x: np.ndarray, k: int, *, rng: np.random.Generator, n_init: int = 8,
 def find_subtypes(
     model: Phenformer, tokens: GeneTokens | np.ndarray, *, cases: np.ndarray, k: int,
     tissue_of_context: np.ndarray, rng: np.random.Generator, steps: int = 32,
-) -> np.ndarray:
+    return_profiles: bool = False, signed: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """k-means (k-means++, 8 restarts) on L2-normalised gene × tissue attribution profiles of
-    cases (brief, "Method 7"). Returns cluster labels ``(n_cases,)``."""
+    cases (brief, "Method 7"). Returns cluster labels ``(n_cases,)``, and with
+    ``return_profiles=True`` also the profiles ``(n_cases, G * T)`` that were clustered.
+    ``signed=True`` keeps the sign of the attributions (risk-raising vs risk-lowering deviations)
+    instead of their magnitude."""
     if k < 1:
         raise ValueError(f"`k` must be >= 1, got {k}")
     x = check_tokens(tokens, "tokens", model.config.haplotype_features, model.config.n_genes)
     x = x[np.asarray(cases)]
     if len(x) < k:
         raise ValueError(f"`cases` must select at least k={k} individuals, got {len(x)}")
-    ig = np.abs(integrated_gradients(model, x, steps=steps))
+    ig = integrated_gradients(model, x, steps=steps)
+    if not signed:
+        ig = np.abs(ig)
     C = model.config.n_contexts
     per_ctx = ig[..., :C] + ig[..., C:] if ig.shape[-1] == 2 * C else ig  # (n, G, C)
     t = np.asarray(tissue_of_context)
     prof = np.stack([per_ctx[..., t == j].sum(-1) for j in range(t.max() + 1)], -1)
     prof = prof.reshape(len(x), -1)
     prof = prof / np.maximum(np.linalg.norm(prof, axis=1, keepdims=True), 1e-12)
-    return _kmeans(prof, k, rng=rng)
+    labels = _kmeans(prof, k, rng=rng)
+    return (labels, prof) if return_profiles else labels

@@ -43,27 +43,57 @@ def _warn_dropped(path, what: str, bad: list[str]) -> None:
 
 class ReferenceGenome:
     """Reference sequences by chromosome: a FASTA file through pyfaidx (extra ``io``), or an
-    in-memory ``{chrom: sequence}`` mapping for simulations."""
+    in-memory ``{chrom: sequence}`` mapping for simulations.
 
-    def __init__(self, fasta: str | Path | dict[str, str]) -> None:
+    A FASTA that pyfaidx cannot index (irregular line lengths, CRLF line ends, blank lines,
+    duplicate names) is read into memory by a built-in parser instead, with one warning; empty
+    and duplicate records are dropped, counted and named. ``ambiguous="N"`` reads IUPAC ambiguity
+    codes (R, Y, K, M, S, W, B, D, H, V) as N and counts them; the default ``"error"`` raises
+    ``ValueError`` naming the position of any character outside ACGTN.
+    """
+
+    def __init__(self, fasta: str | Path | dict[str, str], *, ambiguous: str = "error") -> None:
+        if ambiguous not in ("error", "N"):
+            raise ValueError(f"`ambiguous` must be 'error' or 'N', got {ambiguous!r}")
+        self.ambiguous = ambiguous
+        self.ambiguous_replaced = 0
+        self._raw: dict[str, str] | None = None
+        self._fa = None
         if isinstance(fasta, dict):
-            self._mem = {k: encode(v, name=f"sequence {k}") for k, v in fasta.items()}
-            self._fa = None
-        else:
-            pyfaidx = _need("pyfaidx")
-            self._mem = None
+            self._mem = {k: encode(self._clean(v) if isinstance(v, str) else v,
+                                   name=f"sequence {k}") for k, v in fasta.items()}
+            return
+        pyfaidx = _need("pyfaidx")
+        self._mem = None
+        try:
             self._fa = pyfaidx.Fasta(str(fasta), as_raw=True, sequence_always_upper=True)
+        except (pyfaidx.FastaIndexingError, ValueError) as exc:
+            warnings.warn(f"{fasta}: pyfaidx cannot index it ({exc}); reading it into memory "
+                          "with the built-in parser", UserWarning, stacklevel=2)
+            self._raw = _parse_fasta(fasta)
+
+    def _clean(self, seq: str) -> str:
+        if self.ambiguous == "N":
+            up = seq.upper()
+            out = up.translate(_IUPAC_TO_N)
+            self.ambiguous_replaced += sum(a != b for a, b in zip(up, out, strict=True))
+            return out
+        return seq
 
     @property
     def chromosomes(self) -> list[str]:
-        return list(self._mem) if self._mem is not None else list(self._fa.keys())
+        if self._mem is not None:
+            return list(self._mem)
+        return list(self._raw) if self._raw is not None else list(self._fa.keys())
 
     def length(self, chrom: str) -> int:
         if chrom not in self.chromosomes:
             raise ValueError(
                 f"`chrom` {chrom!r} is not in the reference; it has {self.chromosomes}"
             )
-        return len(self._mem[chrom]) if self._mem is not None else len(self._fa[chrom])
+        if self._mem is not None:
+            return len(self._mem[chrom])
+        return len(self._raw[chrom]) if self._raw is not None else len(self._fa[chrom])
 
     def fetch(self, chrom: str, start: int, end: int) -> np.ndarray:
         """Integer codes of ``[start, end)`` (0-based, half-open).
@@ -78,11 +108,52 @@ class ReferenceGenome:
             )
         if self._mem is not None:
             return self._mem[chrom][start:end].copy()
-        return encode(self._fa[chrom][start:end], name=f"{chrom}:{start}-{end}")
+        src = self._raw if self._raw is not None else self._fa
+        return encode(self._clean(src[chrom][start:end]), name=f"{chrom}:{start}-{end}")
 
     def window(self, chrom: str, tss: int, width: int) -> np.ndarray:
         """A TSS-centred window of ``width`` bp."""
         return self.fetch(chrom, tss - width // 2, tss - width // 2 + width)
+
+
+_IUPAC_TO_N = str.maketrans({c: "N" for c in "RYKMSWBDHV"})
+
+
+def _parse_fasta(path: str | Path) -> dict[str, str]:
+    """A tolerant in-memory FASTA parser: CRLF, blank lines and irregular line lengths are fine;
+    the name is the header's first word; empty and duplicate records are dropped and named."""
+    seqs: dict[str, list[str]] = {}
+    bad: list[str] = []
+    name: str | None = None
+    skip = False
+    with open(path, encoding="ascii", errors="replace") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith(";"):
+                continue
+            if line.startswith(">"):
+                name = line[1:].split()[0] if line[1:].split() else f"(unnamed, line {lineno})"
+                skip = name in seqs
+                if skip:
+                    bad.append(f"{name} (duplicate name, line {lineno})")
+                else:
+                    seqs[name] = []
+                continue
+            if name is None:
+                bad.append(f"line {lineno} (sequence before any header)")
+                name, skip = "", True
+                continue
+            if not skip:
+                seqs[name].append(line.upper())
+    out = {}
+    for k, parts in seqs.items():
+        seq = "".join(parts)
+        if seq:
+            out[k] = seq
+        else:
+            bad.append(f"{k} (empty)")
+    _warn_dropped(path, "FASTA record(s)", bad)
+    return out
 
 
 def write_fasta(path: str | Path, sequences: dict[str, str | np.ndarray], *,

@@ -153,12 +153,14 @@ def ct_prs(
 
 
 def logistic_l2(x: np.ndarray, y: np.ndarray, *, c: float, max_iter: int = 50,
-                tol: float = 1e-8) -> tuple[np.ndarray, float]:
+                tol: float = 1e-8, init: tuple[np.ndarray, float] | None = None,
+                ) -> tuple[np.ndarray, float]:
     """Binary logistic regression minimising ``C · Σ loss + ½‖w‖²`` (scikit-learn's
-    parametrisation, unpenalised intercept) by Newton's method. Returns ``(w, b)``."""
+    parametrisation, unpenalised intercept) by Newton's method, optionally warm-started from
+    ``init = (w, b)`` (a neighbouring penalty's solution on a grid). Returns ``(w, b)``."""
     n, d = x.shape
     xb = np.c_[x, np.ones(n)]
-    w = np.zeros(d + 1)
+    w = np.zeros(d + 1) if init is None else np.r_[init[0], init[1]].astype(float)
     reg = np.full(d + 1, 1.0 / c)
     reg[-1] = 1e-8
     for _ in range(max_iter):
@@ -186,8 +188,9 @@ def ridge_prs(
     mu, sd = _standardise(x_train)
     xs, xv = (x_train - mu) / sd, (x_val - mu) / sd
     best = (-np.inf, None, None)
+    prev = None
     for c in grid:
-        w, _ = logistic_l2(xs, yt, c=c)
+        w, _ = prev = logistic_l2(xs, yt, c=c, init=prev)
         a = auroc(yv, xv @ w)
         if a > best[0]:
             best = (a, c, w)

@@ -86,6 +86,9 @@ class GroundTruth:
     mechanism: np.ndarray  # (N,) mechanism that made a case, -1 for controls
     contexts: tuple[int, ...]  # causal context of every mechanism
     gene_sets: tuple[np.ndarray, ...]  # disease genes of every mechanism
+    disease_gene_sets: tuple[np.ndarray, ...] = ()  # genes of every disease (n_diseases)
+    epistatic_pair: tuple[int, int] | None = None  # the two genes of the epistasis term
+    genetic_values: np.ndarray | None = None  # (N, mechanisms) genetic value per mechanism
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,7 +97,7 @@ class Cohort:
 
     Shapes: ``reference (G, L)`` int8 codes; ``snv_pos/snv_alt (G, S)``; ``alleles (N, G, 2, S)``
     uint8; ``ancestry (N,)`` 0 = A, 1 = B; ``split (N,)`` in {"train", "val", "test"};
-    ``y (N,)`` 0/1.
+    ``y (N,)`` 0/1 (the first disease); ``labels (N, n_diseases)`` 0/1, all diseases.
     """
 
     config: SimConfig
@@ -111,6 +114,7 @@ class Cohort:
     y: np.ndarray
     truth: GroundTruth
     expression: np.ndarray = field(repr=False)  # (N, G, C) diploid oracle expression
+    labels: np.ndarray | None = field(default=None, repr=False)  # (N, n_diseases)
 
     @property
     def n(self) -> int:
@@ -198,6 +202,13 @@ def simulate_cohort(config: SimConfig, *, rng: np.random.Generator) -> Cohort:
     mech_of_gene = np.full(G, -1)
     for k, d in enumerate(gene_sets):
         mech_of_gene[d] = k
+    D = cfg.n_disease_genes
+    disease_sets = [gene_sets[0]]
+    if cfg.n_diseases == 2:  # partly shared: half of D plus new genes, all acting in c*
+        used = cfg.mechanisms * D
+        new = genes[used:used + D - D // 2]
+        mech_of_gene[new] = 0
+        disease_sets.append(np.sort(np.r_[gene_sets[0][: D // 2], new]))
 
     site_gene, site_motif, site_start = [], [], []
     snv_pos = np.zeros((G, S), dtype=np.int64)
@@ -317,12 +328,15 @@ def simulate_cohort(config: SimConfig, *, rng: np.random.Generator) -> Cohort:
     # liability per mechanism; cases = top prevalence within each ancestry
     a = ancestry == 0
     liabs, gvals, betas = [], [], []
+    pair = (int(gene_sets[0][0]), int(gene_sets[0][1])) if cfg.epistasis else None
     for k, d in enumerate(gene_sets):
         z = expression[:, d, contexts[k]]
         sd = z[a].std(0)
         z = (z - z[a].mean(0)) / np.where(sd > 1e-12, sd, 1.0)
         beta = rng.normal(size=len(d))
         gv = z @ beta
+        if k == 0 and cfg.epistasis:
+            gv = gv + cfg.epistasis * z[:, 0] * z[:, 1]
         gv = (gv - gv[a].mean()) / max(gv[a].std(), 1e-12) * np.sqrt(cfg.h2)
         noise = np.empty(n)
         noise[a] = rng.normal(scale=np.sqrt(1 - cfg.h2), size=a.sum())
@@ -340,6 +354,20 @@ def simulate_cohort(config: SimConfig, *, rng: np.random.Generator) -> Cohort:
         cut = np.quantile(liability[rows], 1 - cfg.prevalence)
         y[rows] = liability[rows] > cut
     mechanism = np.where(y == 1, lmat.argmax(1), -1)
+    labels = y[:, None]
+    if cfg.n_diseases == 2:  # second disease: own effects and noise, same h2 and prevalence
+        d2 = disease_sets[1]
+        z = expression[:, d2, c_star]
+        sd = z[a].std(0)
+        z = (z - z[a].mean(0)) / np.where(sd > 1e-12, sd, 1.0)
+        gv = z @ rng.normal(size=len(d2))
+        gv = (gv - gv[a].mean()) / max(gv[a].std(), 1e-12) * np.sqrt(cfg.h2)
+        liab2 = gv + rng.normal(scale=np.sqrt(1 - cfg.h2), size=n)
+        y2 = np.zeros(n, dtype=np.int64)
+        for anc in (0, 1):
+            rows = np.flatnonzero(ancestry == anc)
+            y2[rows] = liab2[rows] > np.quantile(liab2[rows], 1 - cfg.prevalence)
+        labels = np.c_[y, y2]
 
     split = np.full(n, "test", dtype="<U5")
     perm = rng.permutation(cfg.n_a)
@@ -361,9 +389,12 @@ def simulate_cohort(config: SimConfig, *, rng: np.random.Generator) -> Cohort:
         mechanism=mechanism,
         contexts=tuple(contexts),
         gene_sets=tuple(gene_sets),
+        disease_gene_sets=tuple(disease_sets),
+        epistatic_pair=pair,
+        genetic_values=np.stack(gvals, 1),
     )
     return Cohort(
         config=cfg, motifs=motifs, reference=ref, site_gene=site_gene_a, site_motif=site_motif_a,
         site_start=site_start_a, snv_pos=snv_pos, snv_alt=snv_alt, alleles=alleles,
-        ancestry=ancestry, split=split, y=y, truth=truth, expression=expression,
+        ancestry=ancestry, split=split, y=y, truth=truth, expression=expression, labels=labels,
     )
