@@ -143,7 +143,7 @@ def test_distill_validation(ring_teacher, ring, gen):
     cfg = DistillConfig.tiny(steps=1)
     with pytest.raises(ValueError, match=r"method.*score_free"):
         distill(ring_teacher, ring, method="sid", config=cfg)
-    with pytest.raises(ValueError, match=r"mode.*teacher"):
+    with pytest.raises(ValueError, match=r"`init`.*teacher"):
         distill(ring_teacher, ring, config=cfg, init="pretrained")
     with pytest.raises(TypeError, match="teacher"):
         distill(3, ring, config=cfg)
