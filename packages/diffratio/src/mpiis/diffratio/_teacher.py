@@ -164,7 +164,7 @@ def train_teacher(
     scaler = eng.scaler()
     net = eng.wrap(denoiser, sync=True)
     nc = int(getattr(denoiser, "num_classes", 0))
-    denoiser.train()
+    denoiser.requires_grad_(True).train()
     bar = _progress(range(config.steps), total=config.steps, desc="teacher",
                     disable=None if progress is None else not progress)
     buf: list[torch.Tensor] = []
