@@ -43,6 +43,7 @@ __all__ = [
     "TrainHistory",
     "check_teacher",
     "distill",
+    "make_trainer",
 ]
 
 _DIVERGENCES = {"reverse_kl": reverse_kl, "forward_kl": forward_kl, "js": jensen_shannon}
@@ -650,6 +651,31 @@ def distill(
     Returns:
         :class:`DistillResult` with the EMA generator, the auxiliary net and the history.
     """
+    trainer = make_trainer(teacher, method=method, config=config, init=init,
+                           generator=generator, narrow_teacher=narrow_teacher,
+                           mapping_steps=mapping_steps, divergence=divergence,
+                           trunk_layers=trunk_layers, dist=dist)
+    aux = next(iter(trainer._aux.values()))
+    history = trainer.fit(data, generator=generator, callback=callback, progress=progress)
+    return DistillResult(trainer.ema_generator, aux, history, trainer)
+
+
+def make_trainer(
+    teacher: Any,
+    *,
+    method: Literal["score_free", "score_based"] = "score_free",
+    config: DistillConfig,
+    init: str = "teacher",
+    generator: torch.Generator | None = None,
+    narrow_teacher: nn.Module | None = None,
+    mapping_steps: int = 1000,
+    divergence: Divergence | None = None,
+    trunk_layers: int | None = None,
+    dist: DistInfo | None = None,
+) -> OneStepTrainer:
+    """The trainer :func:`distill` builds (student initialised by ``init``, ratio net or fake
+    score, optimisers, EMA), before any step: for stepping by hand, measuring memory, or
+    resuming. Arguments as in :func:`distill`."""
     from ._init import INIT_MODES, init_student
 
     check_teacher(teacher)
@@ -679,5 +705,4 @@ def distill(
             raise ValueError("`divergence` applies to method='score_free' only")
         aux = copy.deepcopy(student).requires_grad_(True).train()
         trainer = ScoreBasedTrainer(gen, teacher, aux, config, dist=dist)
-    history = trainer.fit(data, generator=generator, callback=callback, progress=progress)
-    return DistillResult(trainer.ema_generator, aux, history, trainer)
+    return trainer
