@@ -20,6 +20,11 @@ def test_smoke_run(tmp_path):
     # the one-step speed-up is a wall-clock ratio with a thin margin: REPORTED
     assert not next(r for r in results if r.id == "P1").gate
     assert all(r.value is None or not math.isnan(r.value) for r in results)
+    # B1's random arm: the lr sweep ran and the arm trained for the teacher's budget
+    arm = next(r for r in results if r.id == "B1").details["random_arm"]
+    assert set(arm["fd_by_lr"]) == {"0.001", "0.0001"} and arm["steps"] == 30
+    p2 = [r for r in results if r.id.startswith("P2.")]
+    assert all(r.details["sf_bytes"] > 0 and r.details["sb_bytes"] > 0 for r in p2)
     assert (tmp_path / "ring_samples.png").is_file()
     assert (tmp_path / "digits_samples.png").is_file()
 
@@ -133,3 +138,4 @@ def test_p2_negative_control():
     mem = {"mlp": benchmark.training_memory("mlp", "cpu", 0, trainer_factory=heavy)}
     (r,) = benchmark.p2_claims(mem)
     assert r.gate and not r.passed and r.value > 1
+

@@ -114,7 +114,7 @@ class _Preset:
 
 _PRESETS = {
     "smoke": _Preset(32, 30, 20, 32, 30, 20, 50, 256, 1, 1, 20, False, False, 0,
-                     random_lrs=(1e-3,), random_sweep_steps=5, mnist_teacher_steps=30),
+                     random_lrs=(1e-3, 1e-4), random_sweep_steps=5, mnist_teacher_steps=30),
     # quick: B1's random arm trains for the teacher's 4,000 steps at lr 1e-3, the best of a
     # 200-step sweep at quick (FD 781 vs 861 at 1e-4 and 974 at 3e-4); the sweep itself runs at
     # full only, to keep quick near its budget
@@ -133,7 +133,9 @@ def _scaled(p: _Preset, k: int) -> _Preset:
     return replace(p, ring_teacher_steps=p.ring_teacher_steps * k,
                    ring_student_steps=p.ring_student_steps * k,
                    digits_teacher_steps=p.digits_teacher_steps * k,
-                   digits_student_steps=p.digits_student_steps * k, unet=True)
+                   digits_student_steps=p.digits_student_steps * k,
+                   random_sweep_steps=p.random_sweep_steps * k,
+                   mnist_teacher_steps=p.mnist_teacher_steps * k, unet=True)
 
 
 def _gen(seed: int, device) -> torch.Generator:
