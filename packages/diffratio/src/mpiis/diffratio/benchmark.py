@@ -110,6 +110,7 @@ class _Preset:
     random_lrs: tuple[float, ...] = (1e-4, 3e-4, 1e-3)  # B1: the random arm's lr grid
     random_sweep_steps: int = 200  # B1: steps per lr of the sweep (best FD wins)
     mnist_teacher_steps: int = 6000
+    random_seeds: int = 0  # B1's random arm: seeds at the teacher's budget (0 = `seeds`)
 
 
 _PRESETS = {
@@ -124,8 +125,10 @@ _PRESETS = {
     # 15-minute budget is exceeded, which it is on a shared 2-core machine)
     # full: the MNIST-5k teacher's Heun-35 FD flattens by ~10,000 steps (a probe: 38.2 at 6k,
     # 36.1 at 8k, 35.6 at 10k, 35.0 at 16k), so it trains 12,000 steps (6,000 before issue #14)
+    # B1's random arm trains for the teacher's 8,000 steps with 1 seed (the brief's first cut
+    # when the 15-minute budget is exceeded: 3 seeds would add ~16,000 score-free steps)
     "full": _Preset(128, 3000, 1000, 256, 8000, 1500, 2000, 2000, 3, 1, 1000, True, True, 100,
-                    random_sweep_steps=500, mnist_teacher_steps=12000),
+                    random_sweep_steps=500, mnist_teacher_steps=12000, random_seeds=1),
 }
 
 
@@ -298,7 +301,8 @@ def _images(p: _Preset, split, seed: int, device, smoke: bool, *, mnist: bool = 
 
     narrow = None
     arms: list[tuple[str, str, str, int]] = [("SF-KL", "score_free", "teacher", p.seeds),
-                                             ("random", "score_free", "random", p.seeds)]
+                                             ("random", "score_free", "random",
+                                              p.random_seeds or p.seeds)]
     if p.full:
         arms.insert(1, ("SB-KL", "score_based", "teacher", p.seeds))
     if mnist:
@@ -356,10 +360,10 @@ def b1_claim(fd_teacher_init: list[float], fd_random_init: list[float], *, smoke
              seconds: float = 0.0, details: dict[str, Any] | None = None
              ) -> ClaimResult:
     """B1 from per-seed FD-digits of the teacher-initialised and random-initialised students
-    (paired by seed)."""
+    (paired by seed; the random arm may run fewer seeds than the teacher-initialised one)."""
     return _claim(
         smoke, id="B1", claim=CLAIMS["B1"], metric="FD(random init)/FD(teacher init), digits",
-        value=[b / a for a, b in zip(fd_teacher_init, fd_random_init, strict=True)],
+        value=[b / a for a, b in zip(fd_teacher_init, fd_random_init, strict=False)],
         threshold=B1_RATIO, comparator=">=", gate=True, seconds=seconds,
         details={"fd_teacher_init": list(fd_teacher_init),
                  "fd_random_init": list(fd_random_init), **(details or {})})
