@@ -43,7 +43,7 @@ def test_train_teacher_lowers_loss_and_is_deterministic(ring, gen):
         den = EDMPrecond(MLPBackbone(2, hidden=16, generator=g), sigma_data=1.4)
         losses = []
         ema = train_teacher(den, ring, TeacherConfig.tiny(steps=60, lr=5e-3), generator=g,
-                            callback=lambda s, m, l: losses.append(l))
+                            callback=lambda s, m, l: losses.append(float(l)))
         return ema, losses
 
     ema, losses = fit(0)

@@ -1,6 +1,7 @@
 import copy
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -143,7 +144,7 @@ def test_distill_validation(ring_teacher, ring, gen):
     cfg = DistillConfig.tiny(steps=1)
     with pytest.raises(ValueError, match=r"method.*score_free"):
         distill(ring_teacher, ring, method="sid", config=cfg)
-    with pytest.raises(ValueError, match=r"mode.*teacher"):
+    with pytest.raises(ValueError, match=r"`init`.*teacher"):
         distill(ring_teacher, ring, config=cfg, init="pretrained")
     with pytest.raises(TypeError, match="teacher"):
         distill(3, ring, config=cfg)
@@ -158,3 +159,37 @@ def test_distill_validation(ring_teacher, ring, gen):
         tr.step(ring[:8], torch.zeros(8, dtype=torch.long))
     with pytest.raises(ValueError, match="real"):
         tr.step(ring[:8, :1])
+
+
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_mixed_precision_option_trains(ring_teacher, ring, gen, amp):
+    from mpiis.diffratio import TeacherConfig, train_teacher
+
+    t = train_teacher(copy.deepcopy(ring_teacher), ring, TeacherConfig.tiny(steps=5, amp=amp),
+                      generator=gen(0))
+    for method in ("score_free", "score_based"):
+        res = distill(t, ring, method=method, config=DistillConfig.tiny(steps=5, amp=amp),
+                      generator=gen(1))
+        assert np.isfinite(res.history.aux_loss).all()
+        assert next(res.generator.parameters()).dtype == torch.float32  # weights stay fp32
+    with pytest.raises(ValueError, match="amp"):
+        DistillConfig.tiny(amp="fp8")
+
+
+@pytest.mark.slow
+def test_compile_option_matches_eager(ring_teacher, ring, gen):
+    outs = []
+    for compile_ in (False, True):
+        res = distill(ring_teacher, ring, config=DistillConfig.tiny(steps=3, compile=compile_),
+                      generator=gen(1))
+        outs.append(res.generator.sample(16, generator=gen(2)))
+    torch.testing.assert_close(outs[0], outs[1], rtol=1e-3, atol=1e-4)
+
+
+def test_ema_decay_follows_the_half_life_by_default():
+    from mpiis.shared.torch import ema_decay_from_half_life
+
+    cfg = DistillConfig(steps=1)
+    assert cfg.ema_decay is None and cfg.ema_half_life == 500_000
+    assert cfg.decay == pytest.approx(ema_decay_from_half_life(500_000, 256))
+    assert DistillConfig(steps=1, ema_decay=0.9).decay == 0.9

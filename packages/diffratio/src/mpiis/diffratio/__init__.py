@@ -6,6 +6,8 @@ A tour:
     samples = res.generator.sample(1000, generator=g)        # one network evaluation each
     ref = heun_sample(teacher, (1000, 64), generator=g)      # the teacher's 35-evaluation sampler
     base = distill(teacher, x, method="score_based", ...)    # DMD / Diff-Instruct baseline
+    trainer = make_trainer(teacher, config=...); trainer.step(batch)   # step by hand
+    distill(..., dist=init_distributed())                     # DDP under torchrun
     init_student(teacher, "random" | "mapping_only" | "trunk_only" | ...)   # ablation arms
     best = best_of_n(res.generator, res.aux, 1000, candidates=8)   # the ratio as a verifier
     jensen_shannon(), forward_kl(), f_divergence(h)           # the f-divergence family
@@ -28,6 +30,7 @@ from ._metrics import DigitsFeatureNet as DigitsFeatureNet
 from ._metrics import ModeCoverage as ModeCoverage
 from ._metrics import class_entropy as class_entropy
 from ._metrics import mode_coverage as mode_coverage
+from ._metrics import sample_recall as sample_recall
 from ._nets import Denoiser as Denoiser
 from ._nets import EDMPrecond as EDMPrecond
 from ._nets import FeatureDenoiser as FeatureDenoiser
@@ -50,6 +53,7 @@ from ._trainers import ScoreFreeTrainer as ScoreFreeTrainer
 from ._trainers import StepStats as StepStats
 from ._trainers import TrainHistory as TrainHistory
 from ._trainers import distill as distill
+from ._trainers import make_trainer as make_trainer
 from ._verifier import best_of_n as best_of_n
 
 __all__ = [
@@ -88,8 +92,10 @@ __all__ = [
     "load_digits_split",
     "load_mnist5k",
     "loguniform_sigmas",
+    "make_trainer",
     "mode_coverage",
     "ratio_loss",
     "reverse_kl",
+    "sample_recall",
     "train_teacher",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from ._checks import as_tensor, check_finite, check_x
+from ._random import randint
 
 __all__ = ["BatchSource"]
 
@@ -26,11 +27,14 @@ class BatchSource:
         batch_size: batch size (for in-memory data; iterables yield their own batch sizes).
         shape: expected per-example shape (``None`` = any).
         device: where in-memory data is moved.
+        rank, world: data parallel: every process draws the same global batch and keeps rows
+            ``rank, rank + world, ...`` of it (``world=1``: the whole batch).
     """
 
     def __init__(self, data: Any, batch_size: int, *, shape: tuple[int, ...] | None = None,
-                 device: torch.device | None = None) -> None:
+                 device: torch.device | None = None, rank: int = 0, world: int = 1) -> None:
         self.batch_size = batch_size
+        self.rank, self.world = int(rank), int(world)
         self.shape = shape
         self.device = device
         self.x: torch.Tensor | None = None
@@ -54,6 +58,9 @@ class BatchSource:
         else:
             raise TypeError(f"`data` must be a tensor, an array, an (x, labels) pair or an "
                             f"iterable of batches, got {type(data).__name__}")
+        if self.x is not None and self.x.shape[0] == 0:
+            raise ValueError(f"`data` must hold at least 1 example, got shape "
+                             f"{tuple(self.x.shape)}")
         if self.x is not None and device is not None:
             self.x = self.x.to(device)
             if self.labels is not None:
@@ -66,9 +73,9 @@ class BatchSource:
              ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """One batch ``(x, labels)``; in-memory data is sampled with replacement."""
         if self.x is not None:
-            dev = generator.device if generator is not None else self.x.device
-            idx = torch.randint(0, self.x.shape[0], (self.batch_size,), generator=generator,
-                                device=dev).to(self.x.device)
+            idx = randint(self.x.shape[0], (self.batch_size,), generator=generator,
+                          device=self.x.device)
+            idx = idx[self.rank :: self.world]
             return self.x[idx], None if self.labels is None else self.labels[idx]
         assert self._iterable is not None
         if self._it is None:
@@ -87,6 +94,11 @@ class BatchSource:
         else:
             x, y = item, None
         x = check_finite(check_x(as_tensor(x, "data"), "data", self.shape), "data")
+        if x.shape[0] == 0:
+            raise ValueError("`data` yielded an empty batch")
+        if self.world > 1:
+            x = x[self.rank :: self.world]
+            y = None if y is None else y[self.rank :: self.world]
         if self.device is not None:
             x = x.to(self.device)
             y = None if y is None else y.to(self.device)

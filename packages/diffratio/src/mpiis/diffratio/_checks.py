@@ -1,5 +1,12 @@
 """Tensor checks at the public boundary (errors name the argument, the expectation and the
-value received)."""
+value received).
+
+Shape and dtype checks are free. Value checks (finite, σ > 0, labels in range) read tensor
+values, which on an accelerator forces the host to wait for the device; so inside forward
+passes (:func:`check_sigma`, :func:`check_labels`) they run on CPU tensors only, and
+:func:`check_finite` runs once per entry point (data given to ``train_teacher``, ``fit``,
+``distill``), never per step on a device tensor. ``meta`` tensors have no values and skip them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,12 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["as_tensor", "check_finite", "check_labels", "check_sigma", "check_x"]
+__all__ = ["as_tensor", "check_finite", "check_labels", "check_sigma", "check_x", "on_host"]
+
+
+def on_host(t: torch.Tensor) -> bool:
+    """True for CPU tensors, whose values can be read without a device sync."""
+    return t.device.type == "cpu"
 
 
 def as_tensor(x: Any, name: str, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -27,7 +39,9 @@ def as_tensor(x: Any, name: str, *, dtype: torch.dtype = torch.float32) -> torch
 
 
 def check_finite(x: torch.Tensor, name: str) -> torch.Tensor:
-    """Refuse NaN and ±Inf."""
+    """Refuse NaN and ±Inf (one read of the values; nothing to check on ``meta``)."""
+    if x.device.type == "meta":
+        return x
     if not bool(torch.isfinite(x).all()):
         bad = int((~torch.isfinite(x)).sum())
         raise ValueError(f"`{name}` must be finite, got {bad} NaN or Inf value(s)")
@@ -60,7 +74,7 @@ def check_sigma(sigma: Any, batch: int, *, like: torch.Tensor) -> torch.Tensor:
                         f"got {type(sigma).__name__}")
     if sigma.shape != (batch,):
         raise ValueError(f"`sigma` must have shape ({batch},), got {tuple(sigma.shape)}")
-    if not bool((sigma > 0).all()) or not bool(torch.isfinite(sigma).all()):
+    if on_host(sigma) and (not bool((sigma > 0).all()) or not bool(torch.isfinite(sigma).all())):
         raise ValueError(f"`sigma` must be > 0 and finite, got min {float(sigma.min()):.4g}")
     return sigma.to(like.dtype)
 
@@ -74,11 +88,11 @@ def check_labels(labels: Any, batch: int, num_classes: int, *, device) -> torch.
     if labels is None:
         raise ValueError(f"`labels` are required: the model is conditional on {num_classes} "
                          "classes")
-    labels = torch.as_tensor(labels, device=device)
+    labels = torch.as_tensor(labels)
     if labels.dtype.is_floating_point or labels.shape != (batch,):
         raise ValueError(f"`labels` must be an integer tensor of shape ({batch},), got "
                          f"dtype {labels.dtype} and shape {tuple(labels.shape)}")
-    if batch and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+    if batch and on_host(labels) and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
         raise ValueError(f"`labels` must lie in [0, {num_classes}), got "
                          f"[{int(labels.min())}, {int(labels.max())}]")
-    return labels.long()
+    return labels.to(device=device, dtype=torch.long)

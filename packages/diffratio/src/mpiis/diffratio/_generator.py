@@ -13,6 +13,7 @@ from mpiis.shared.validation import check_int, check_positive
 from ._checks import check_labels, check_x
 from ._io import read_checkpoint, write_checkpoint
 from ._nets import EDMPrecond, build_backbone
+from ._random import randn
 
 __all__ = ["OneStepGenerator"]
 
@@ -59,7 +60,7 @@ class OneStepGenerator(nn.Module):
         n = check_int(n, "n", minimum=1)
         device = self._device()
         labels = check_labels(labels, n, self.num_classes, device=device)
-        z = torch.randn((n, *self.shape), generator=generator, device=device)
+        z = randn((n, *self.shape), generator=generator, device=device)
         return self.forward(z, labels)
 
     def save(self, path: str | os.PathLike) -> None:

@@ -13,6 +13,7 @@ from torch import nn
 from mpiis.shared.validation import check_choice, check_int, check_positive
 
 from ._nets import reinit_
+from ._random import randint, randn
 from ._teacher import heun_sample
 
 __all__ = ["INIT_MODES", "fit_mapping", "init_student"]
@@ -109,13 +110,13 @@ def fit_mapping(
     if shape is None:
         raise ValueError("`teacher` must know its data shape (EDMPrecond.data_shape)")
     device = next(student.parameters()).device
-    z = torch.randn((pool, *shape), generator=generator, device=device)
+    z = randn((pool, *shape), generator=generator, device=device)
     nc = int(getattr(teacher, "num_classes", 0))
-    y = torch.randint(0, nc, (pool,), generator=generator, device=device) if nc else None
+    y = randint(nc, (pool,), generator=generator, device=device) if nc else None
     target = heun_sample(teacher, (pool, *shape), noise=z, labels=y)
     opt = torch.optim.Adam(student.parameters(), lr=lr)
     for _ in range(steps):
-        idx = torch.randint(0, pool, (batch_size,), generator=generator, device=device)
+        idx = randint(pool, (batch_size,), generator=generator, device=device)
         sig = torch.full((batch_size,), sigma_init, device=device)
         out = student(sigma_init * z[idx], sig, None if y is None else y[idx])
         loss = ((out - target[idx]) ** 2).mean()

@@ -20,7 +20,7 @@ from ._checks import as_tensor, check_finite
 from ._io import read_checkpoint, write_checkpoint
 from ._nets import reinit_
 
-__all__ = ["DigitsFeatureNet", "ModeCoverage", "class_entropy", "mode_coverage"]
+__all__ = ["DigitsFeatureNet", "ModeCoverage", "class_entropy", "mode_coverage", "sample_recall"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,24 @@ def mode_coverage(samples: Any, centers: Any, *, std: float, min_share: float = 
     counts = np.bincount(near[close], minlength=len(c))
     hit = int((counts >= min_share * len(x)).sum())
     return ModeCoverage(hit, float(close.mean()), tuple(int(v) for v in counts))
+
+
+def sample_recall(samples: Any, reference: Any, *, radius: float) -> float:
+    """Share of ``reference`` points with at least one of ``samples`` within ``radius``
+    (recall: which parts of the data the generator covers; a dropped mode of the 8-ring costs
+    1/8). Both ``(n, d)``."""
+    x = check_array(samples.detach().cpu().numpy() if isinstance(samples, torch.Tensor)
+                    else samples, "samples", ndim=2, min_rows=1)
+    r = check_array(reference, "reference", ndim=2, min_rows=1)
+    if x.shape[1] != r.shape[1]:
+        raise ValueError(f"`samples` must have {r.shape[1]} columns like `reference`, got "
+                         f"{x.shape[1]}")
+    radius = check_positive(radius, "radius")
+    covered = np.zeros(len(r), dtype=bool)
+    for i in range(0, len(r), 512):  # (512, n) distance blocks
+        d2 = ((r[i:i + 512, None, :] - x[None, :, :]) ** 2).sum(-1)
+        covered[i:i + 512] = d2.min(1) <= radius**2
+    return float(covered.mean())
 
 
 def class_entropy(probs: Any) -> float:

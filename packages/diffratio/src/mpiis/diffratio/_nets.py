@@ -13,6 +13,7 @@ from torch import nn
 from mpiis.shared.validation import check_int, check_positive
 
 from ._checks import check_labels, check_sigma, check_x
+from ._random import rand, randn
 
 __all__ = [
     "Denoiser",
@@ -47,20 +48,31 @@ class FeatureDenoiser(Denoiser, Protocol):
 
 def reinit_(module: nn.Module, *, generator: torch.Generator | None = None) -> nn.Module:
     """Re-draw the parameters of every Linear/Conv/Embedding layer inside ``module`` with
-    PyTorch's default laws, from ``generator`` (deterministic; no global RNG)."""
-    for m in module.modules():
-        if isinstance(m, nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
-            with torch.no_grad():
-                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+    PyTorch's default laws, from ``generator`` (deterministic; no global RNG).
+
+    The numbers are drawn on the generator's device and copied to each parameter's device, so a
+    CPU generator initialises a CUDA (or ``meta``) module and a CUDA generator a CPU one, with
+    the same values for the same seed.
+    """
+
+    def uniform(t: torch.Tensor, bound: float) -> None:
+        u = rand(tuple(t.shape), generator=generator, device=None if generator else t.device)
+        t.copy_((2.0 * u - 1.0) * bound)
+
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
+                # kaiming_uniform_(a=√5) and the bias law of nn.Linear/Conv: U(±1/√fan_in)
+                fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
+                bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+                uniform(m.weight, bound)
                 if m.bias is not None:
-                    fan_in = m.weight[0].numel()
-                    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-                    nn.init.uniform_(m.bias, -bound, bound, generator=generator)
-        elif isinstance(m, nn.Embedding):
-            with torch.no_grad():
-                nn.init.normal_(m.weight, generator=generator)
-        elif isinstance(m, nn.GroupNorm | nn.LayerNorm) and m.weight is not None:
-            with torch.no_grad():
+                    uniform(m.bias, bound)
+            elif isinstance(m, nn.Embedding):
+                z = randn(tuple(m.weight.shape), generator=generator,
+                          device=None if generator else m.weight.device)
+                m.weight.copy_(z)
+            elif isinstance(m, nn.GroupNorm | nn.LayerNorm) and m.weight is not None:
                 m.weight.fill_(1.0)
                 m.bias.zero_()
     return module

@@ -15,6 +15,7 @@ from mpiis.shared.validation import check_int
 
 from ._checks import check_sigma, check_x
 from ._nets import EDMPrecond, MLPBackbone, reinit_
+from ._random import randn
 
 __all__ = ["DensityRatioNet", "ratio_loss"]
 
@@ -44,6 +45,9 @@ class DensityRatioNet(nn.Module):
                                   nn.Linear(head_hidden, 1))
         nn.init.zeros_(self.head[2].weight)
         nn.init.zeros_(self.head[2].bias)
+        ref = next(iter(trunk.parameters()), None)
+        if ref is not None:  # the head lives with the trunk (a CUDA or meta teacher's copy)
+            self.head.to(device=ref.device, dtype=ref.dtype)
         self.sigma_data = float(getattr(trunk, "sigma_data", 0.5))
         self.data_shape = getattr(trunk, "data_shape", None)
         self.num_classes = int(getattr(trunk, "num_classes", 0))
@@ -90,15 +94,18 @@ class DensityRatioNet(nn.Module):
     @classmethod
     def standalone(cls, shape: tuple[int, ...], *, hidden: int = 256, depth: int = 3,
                    sigma_data: float = 0.5, num_classes: int = 0, head_hidden: int = 64,
-                   generator: torch.Generator | None = None) -> DensityRatioNet:
+                   generator: torch.Generator | None = None, device: Any = None
+                   ) -> DensityRatioNet:
         """A ratio net with its own randomly initialised MLP trunk, for teachers without
-        ``features``."""
+        ``features``, built on ``device`` (default CPU; ``distill`` passes the teacher's)."""
         shape = tuple(int(s) for s in shape)
         bb = MLPBackbone(math.prod(shape), hidden=hidden, depth=depth, num_classes=num_classes,
                          generator=generator)
         bb.drop_output()
         trunk = EDMPrecond(bb, sigma_data=sigma_data, shape=shape)
         net = cls(trunk, feature_dim=hidden, head_hidden=head_hidden)
+        if device is not None:
+            net.to(device)
         if generator is not None:
             net.reset_head(generator=generator)
         return net
@@ -129,6 +136,7 @@ def ratio_loss(
     real_labels: torch.Tensor | None = None,
     fake_labels: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
+    noise: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Logistic class-ratio loss, per example (brief, L_ratio):
     softplus(−c(x + σε, σ)) + softplus(c(sg[x_fake] + σε', σ)), real = 1, fake = 0, the same σ
@@ -141,6 +149,7 @@ def ratio_loss(
         sigma: ``(B,)`` noise levels.
         real_labels, fake_labels: ``(B,)`` for a conditional net.
         generator: draws ε, ε'.
+        noise: ``(2, B, ...)`` pre-drawn ε, ε' (instead of drawing them).
 
     Returns:
         ``(B,)``; average it for the loss.
@@ -153,13 +162,14 @@ def ratio_loss(
                          f"{fake.shape[0]}")
     sigma = check_sigma(sigma, real.shape[0], like=real)
     s = sigma.reshape(-1, *([1] * (real.ndim - 1)))
-    eps = torch.randn((2, *real.shape), generator=generator, device=real.device)
+    eps = noise if noise is not None else randn((2, *real.shape), generator=generator,
+                                                device=real.device, dtype=real.dtype)
     labels = None
     if real_labels is not None or fake_labels is not None:
         if real_labels is None or fake_labels is None:
             raise ValueError("`real_labels` and `fake_labels` must be given together")
         labels = torch.cat([torch.as_tensor(real_labels), torch.as_tensor(fake_labels)])
     x = torch.cat([real + s * eps[0], fake + s * eps[1]])  # (2B, ...): one pass for both
-    c = ratio_net(x, torch.cat([sigma, sigma]), labels)
+    c = ratio_net(x, torch.cat([sigma, sigma]), labels).float()
     c_real, c_fake = c[: real.shape[0]], c[real.shape[0]:]
     return F.softplus(-c_real) + F.softplus(c_fake)

@@ -10,6 +10,8 @@ import torch
 
 from mpiis.shared.validation import check_int, check_positive
 
+from ._random import rand, randn
+
 __all__ = ["EDMSchedule", "karras_sigmas", "loguniform_sigmas"]
 
 
@@ -62,7 +64,7 @@ def loguniform_sigmas(
     hi = check_positive(sigma_hi, "sigma_hi")
     if lo >= hi:
         raise ValueError(f"`sigma_lo` (={lo}) must be < `sigma_hi` (={hi})")
-    u = torch.rand(n, generator=generator, device=device)
+    u = rand((n,), generator=generator, device=device)
     return torch.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
 
 
@@ -99,7 +101,7 @@ class EDMSchedule:
     ) -> torch.Tensor:
         """``(n,)`` training levels with ln σ ~ N(p_mean, p_std²)."""
         n = check_int(n, "n", minimum=1)
-        z = torch.randn(n, generator=generator, device=device)
+        z = randn((n,), generator=generator, device=device)
         return torch.exp(self.p_mean + self.p_std * z)
 
     def karras(self, steps: int, *, device=None) -> torch.Tensor:

@@ -19,13 +19,16 @@ import torch
 from torch import nn
 
 from mpiis.shared.progress import progress as _progress
+from mpiis.shared.torch import EMA, DistInfo, ema_decay_from_half_life
 from mpiis.shared.validation import check_choice, check_fraction, check_int, check_positive
 
 from ._batches import BatchSource
 from ._checks import check_labels, check_x
 from ._divergences import Divergence, forward_kl, jensen_shannon, reverse_kl
+from ._engine import AMP_CHOICES, Engine, read_losses
 from ._generator import OneStepGenerator
 from ._io import read_checkpoint, write_checkpoint
+from ._random import randn
 from ._ratio import DensityRatioNet, ratio_loss
 from ._schedule import loguniform_sigmas
 from ._teacher import edm_loss, lr_factor
@@ -40,6 +43,7 @@ __all__ = [
     "TrainHistory",
     "check_teacher",
     "distill",
+    "make_trainer",
 ]
 
 _DIVERGENCES = {"reverse_kl": reverse_kl, "forward_kl": forward_kl, "js": jensen_shannon}
@@ -49,8 +53,10 @@ _DIVERGENCES = {"reverse_kl": reverse_kl, "forward_kl": forward_kl, "js": jensen
 class DistillConfig:
     """Budget and hyper-parameters of one-step training (shared by both trainers).
 
-    Defaults are the paper-scale choices of the brief (SiD/DMD practice); the presets carry the
-    small-scale values of the benchmark.
+    Defaults are the paper-scale choices of the brief (SiD/DMD practice: Adam β = (0, 0.999),
+    lr 1e-5, batch 256, EMA half-life 0.5 M images); the presets carry the small-scale values
+    of the benchmark. ``amp``, ``compile`` and data parallel (``dist=`` of the trainers) are
+    engine options that do not change the method.
     """
 
     steps: int  # generator steps K
@@ -65,11 +71,15 @@ class DistillConfig:
     weighting: Literal["sigma2", "uniform"] = "sigma2"  # w(σ) = σ² makes SF match DMD
     sigma_init: float = 2.5  # the generator's input noise level
     clip_logit: float = 10.0  # |c| clip in the generator surrogate
-    ema_decay: float = 0.999  # EMA of the generator
+    ema_decay: float | None = None  # per-step EMA decay; None: from `ema_half_life`
+    ema_half_life: float = 500_000.0  # EMA half-life in images (brief: 0.5 M)
     divergence: Literal["reverse_kl", "forward_kl", "js"] = "reverse_kl"  # f-divergence member
     lr_schedule: Literal["constant", "cosine"] = "constant"  # decay over `steps`
     collapse_loss: float = 0.05  # a ratio loss below this ...
     collapse_steps: int = 200  # ... for this many steps is flagged
+    amp: Literal["off", "bf16", "fp16"] = "off"  # autocast dtype (fp16 adds a grad scaler)
+    compile: bool = False  # torch.compile generator and auxiliary net (a GPU option)
+    log_every: int = 50  # steps between host syncs (loss read-out, non-finite check)
 
     def __post_init__(self) -> None:
         check_int(self.steps, "steps", minimum=1)
@@ -91,7 +101,13 @@ class DistillConfig:
         check_choice(self.weighting, "weighting", ("sigma2", "uniform"))
         check_positive(self.sigma_init, "sigma_init")
         check_positive(self.clip_logit, "clip_logit")
-        check_fraction(self.ema_decay, "ema_decay", high_open=True)
+        if self.ema_decay is not None:
+            check_fraction(self.ema_decay, "ema_decay", high_open=True)
+        check_positive(self.ema_half_life, "ema_half_life")
+        check_choice(self.amp, "amp", AMP_CHOICES)
+        if not isinstance(self.compile, bool):
+            raise TypeError(f"`compile` must be a bool, got {type(self.compile).__name__}")
+        check_int(self.log_every, "log_every", minimum=1)
         check_choice(self.divergence, "divergence", tuple(_DIVERGENCES))
         check_choice(self.lr_schedule, "lr_schedule", ("constant", "cosine"))
         check_positive(self.collapse_loss, "collapse_loss")
@@ -119,6 +135,15 @@ class DistillConfig:
         base = {"steps": 20, "batch_size": 32, "lr_generator": 1e-3, "lr_aux": 1e-3,
                 "betas": (0.0, 0.99), "ema_decay": 0.9}
         return cls(**{**base, **kw})
+
+    @property
+    def decay(self) -> float:
+        """The per-step EMA decay: ``ema_decay`` when set, else the decay whose weight halves
+        every ``ema_half_life`` images at this batch size (EDM's convention,
+        ``mpiis.shared.torch.ema_decay_from_half_life``)."""
+        if self.ema_decay is not None:
+            return float(self.ema_decay)
+        return ema_decay_from_half_life(self.ema_half_life, self.batch_size)
 
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "betas": list(self.betas)}
@@ -180,25 +205,42 @@ class OneStepTrainer:
     checkpoints. Subclasses define :meth:`aux_loss` and :meth:`generator_loss`."""
 
     def __init__(self, generator: OneStepGenerator, aux: dict[str, nn.Module],
-                 config: DistillConfig) -> None:
+                 config: DistillConfig, *, dist: DistInfo | None = None) -> None:
         if not isinstance(generator, OneStepGenerator):
             raise TypeError(f"`generator` must be a OneStepGenerator, got "
                             f"{type(generator).__name__}")
         if not isinstance(config, DistillConfig):
             raise TypeError(f"`config` must be a DistillConfig, got {type(config).__name__}")
+        if dist is not None and dist.enabled:
+            generator.to(dist.device)
+        device = generator._device()
+        for m in aux.values():  # every network follows the generator's device
+            if isinstance(m, nn.Module):
+                m.to(device)
         self.generator = generator.requires_grad_(True).train()
         self.config = config
         self._aux = aux
         for m in aux.values():
             m.requires_grad_(True).train()
-        self._ema = copy.deepcopy(generator).requires_grad_(False).eval()
+        self.engine = Engine(device, amp=config.amp, compile=config.compile, dist=dist)
+        self.engine.check_batch(config.batch_size, "config.batch_size")
+        self._ema = EMA(generator, decay=config.decay)
         self.opt_generator = torch.optim.Adam(generator.parameters(), lr=config.lr_generator,
                                               betas=config.betas)
         params = [p for m in self._trainable_aux() for p in m.parameters()]
         self.opt_aux = torch.optim.Adam(params, lr=config.lr_aux, betas=config.betas)
+        self._scalers = (self.engine.scaler(), self.engine.scaler())
+        # what the losses call: DDP-wrapped (gradients averaged over processes) where the
+        # network is trained, the bare (or compiled) module where it is frozen or no_grad
+        self._train_gen = self.engine.wrap(generator, sync=True)
+        self._eval_gen = self.engine.wrap(generator, sync=False)
+        self._train_aux = {k: self.engine.wrap(m, sync=True) for k, m in aux.items()}
+        self._eval_aux = {k: self.engine.wrap(m, sync=False) for k, m in aux.items()}
         self.step_count = 0
         self.history = TrainHistory()
         self._low_streak = 0
+        self._buf: list[torch.Tensor] = []
+        self._buf_t: list[float] = []
 
     # -- pieces -----------------------------------------------------------------------------
 
@@ -208,29 +250,53 @@ class OneStepTrainer:
     @property
     def ema_generator(self) -> OneStepGenerator:
         """The EMA copy of the generator (what to sample from)."""
+        return self._ema.module
+
+    @property
+    def ema(self) -> EMA:
+        """The generator's :class:`mpiis.shared.torch.EMA` (decay ``config.decay``)."""
         return self._ema
+
+    def held(self) -> dict[str, Any]:
+        """Everything the trainer keeps in memory between steps: the generator, its EMA copy,
+        the auxiliary networks (and a frozen teacher) and both optimisers' state (for
+        ``mpiis.shared.torch.peak_memory``)."""
+        return {"generator": self.generator, "ema": self._ema.module, "aux": dict(self._aux),
+                "opt_generator": self.opt_generator, "opt_aux": self.opt_aux}
 
     @property
     def device(self) -> torch.device:
         return self.generator._device()
 
     def _sigmas(self, n: int, generator) -> torch.Tensor:
-        return loguniform_sigmas(n, self.config.sigma_lo, self.config.sigma_hi,
-                                 generator=generator, device=self.device)
+        """σ for this process's rows of a global batch of ``n``."""
+        return self.engine.rows(loguniform_sigmas(n, self.config.sigma_lo, self.config.sigma_hi,
+                                                  generator=generator, device=self.device))
+
+    def _randn(self, n: int, shape: tuple[int, ...], generator, dtype=None) -> torch.Tensor:
+        """N(0, I) for this process's rows of a global batch of ``n``."""
+        return self.engine.rows(randn((n, *shape), generator=generator, device=self.device,
+                                      dtype=dtype))
 
     def _weight(self, sigma: torch.Tensor) -> torch.Tensor:
         return sigma**2 if self.config.weighting == "sigma2" else torch.ones_like(sigma)
 
     def _fake(self, n: int, labels, generator, *, grad: bool) -> torch.Tensor:
-        z = torch.randn((n, *self.generator.shape), generator=generator, device=self.device)
+        """Generator samples for this process's rows of a global batch of ``n``."""
+        z = self._randn(n, self.generator.shape, generator)
         if grad:
-            return self.generator(z, labels)
+            return self._train_gen(z, labels)
         with torch.no_grad():
-            return self.generator(z, labels)
+            return self._eval_gen(z, labels)
 
     def _noised(self, x: torch.Tensor, sigma: torch.Tensor, generator) -> torch.Tensor:
-        eps = torch.randn(x.shape, generator=generator, device=x.device)
+        eps = self._randn(x.shape[0] * self.engine.world, tuple(x.shape[1:]), generator,
+                          dtype=x.dtype)
         return x + sigma.reshape(-1, *([1] * (x.ndim - 1))) * eps
+
+    @property
+    def _global_batch(self) -> int:
+        return self.config.batch_size
 
     def _labels(self, labels, n: int):
         return check_labels(labels, n, self.generator.num_classes, device=self.device)
@@ -258,52 +324,63 @@ class OneStepTrainer:
     def step(self, real: torch.Tensor, labels: torch.Tensor | None = None, *,
              generator: torch.Generator | None = None) -> StepStats:
         """One iteration: ``aux_steps`` auxiliary steps, then (after warm-up) one generator
-        step and the EMA update.
+        step and the EMA update. Reads the two losses back (a host sync on a GPU; ``fit``
+        reads them only every ``config.log_every`` steps).
 
         Args:
-            real: ``(B, *shape)`` data batch.
+            real: ``(B, *shape)`` data batch (this process's rows under data parallel).
             labels: ``(B,)`` labels for a conditional model (also used for the fake batch).
             generator: all random draws.
+
+        Raises:
+            RuntimeError: a non-finite loss.
         """
-        t0 = time.perf_counter()
         real = check_x(real, "real", self.generator.shape).to(self.device)
+        t0 = time.perf_counter()
+        losses = self._step(real, labels, generator)
+        a_loss, g_loss = (math.nan, math.nan) if self.device.type == "meta" else \
+            (float(losses[0]), float(losses[1]))
+        self._check_finite(self.step_count - 1, a_loss, g_loss)
+        return StepStats(self.step_count - 1, a_loss, g_loss, time.perf_counter() - t0)
+
+    def _check_finite(self, step: int, a_loss: float, g_loss: float) -> None:
+        if self.device.type == "meta":
+            return
+        if not math.isfinite(a_loss):
+            raise RuntimeError(f"training diverged at step {step}: auxiliary loss {a_loss}")
+        if step >= self.config.warmup_steps and not math.isfinite(g_loss):
+            raise RuntimeError(f"training diverged at step {step}: generator loss {g_loss} "
+                               f"(auxiliary loss {a_loss})")
+
+    def _step(self, real: torch.Tensor, labels, generator) -> torch.Tensor:
+        """The iteration without host syncs; returns ``[aux loss, generator loss]`` on the
+        device (the generator loss is NaN during warm-up)."""
         labels = self._labels(labels, real.shape[0])
         self._set_lr()
-        a_loss = math.nan
+        eng = self.engine
+        a_loss = torch.full((), math.nan, device=self.device)
         for _ in range(self.config.aux_steps):
-            loss = self.aux_loss(real, labels, generator=generator)
-            a_loss = float(loss.detach())
-            if not math.isfinite(a_loss):
-                raise RuntimeError(f"training diverged at step {self.step_count}: auxiliary "
-                                   f"loss {a_loss}")
-            self.opt_aux.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt_aux.step()
-        g_loss = math.nan
+            with eng.autocast():
+                loss = self.aux_loss(real, labels, generator=generator)
+            eng.backward_step(loss, self.opt_aux, self._scalers[1])
+            a_loss = loss.detach().float()
+        g_loss = torch.full((), math.nan, device=self.device)
         if self.step_count >= self.config.warmup_steps:
             frozen = self._trainable_aux()
             for m in frozen:
                 m.requires_grad_(False)
             try:
-                loss = self.generator_loss(real.shape[0], labels, generator=generator)
-                g_loss = float(loss.detach())
-                if not math.isfinite(g_loss):
-                    raise RuntimeError(f"training diverged at step {self.step_count}: generator "
-                                       f"loss {g_loss} (auxiliary loss {a_loss})")
-                self.opt_generator.zero_grad(set_to_none=True)
-                loss.backward()
-                self.opt_generator.step()
+                with eng.autocast():
+                    loss = self.generator_loss(real.shape[0] * eng.world, labels,
+                                               generator=generator)
+                eng.backward_step(loss, self.opt_generator, self._scalers[0])
+                g_loss = loss.detach().float()
             finally:
                 for m in frozen:
                     m.requires_grad_(True)
-            with torch.no_grad():
-                d = self.config.ema_decay
-                for pe, p in zip(self._ema.parameters(), self.generator.parameters(),
-                                 strict=True):
-                    pe.lerp_(p, 1.0 - d)
-        stats = StepStats(self.step_count, a_loss, g_loss, time.perf_counter() - t0)
+            self._ema.update(self.generator)
         self.step_count += 1
-        return stats
+        return torch.stack([a_loss, g_loss])
 
     def fit(
         self,
@@ -340,7 +417,8 @@ class OneStepTrainer:
         if resume and checkpoint is not None and Path(checkpoint).is_file():
             self.load(checkpoint, generator=generator)
         source = BatchSource(data, self.config.batch_size, shape=self.generator.shape,
-                             device=self.device)
+                             device=self.device, rank=self.engine.rank,
+                             world=self.engine.world)
         total = self.config.warmup_steps + self.config.steps
         every = checkpoint_every or max(1, total // 10)
         bar = _progress(range(self.step_count, total), total=total - self.step_count,
@@ -348,21 +426,38 @@ class OneStepTrainer:
                         disable=None if progress is None else not progress)
         for _ in bar:
             x, y = source.next(generator=generator)
-            stats = self.step(x, y, generator=generator)
-            h = self.history
-            h.aux_loss.append(stats.aux_loss)
-            h.generator_loss.append(stats.generator_loss)
-            h.seconds.append(stats.seconds)
-            self._watch(stats, stop_on_failure)
+            t0 = time.perf_counter()
+            self._buf.append(self._step(x, y, generator))
+            self._buf_t.append(time.perf_counter() - t0)
+            step = self.step_count - 1
+            if len(self._buf) >= self.config.log_every or self.step_count == total:
+                self._flush(stop_on_failure)
             if callback is not None:
-                out = callback(stats.step, self)
+                out = callback(step, self)
                 if out:
-                    h.evals.append({"step": float(stats.step), **{k: float(v)
-                                                                  for k, v in out.items()}})
+                    self.history.evals.append({"step": float(step),
+                                               **{k: float(v) for k, v in out.items()}})
             if checkpoint is not None and (self.step_count % every == 0
                                            or self.step_count == total):
-                self.save(checkpoint, generator=generator)
+                self._flush(stop_on_failure)
+                if self.engine.dist.is_main:
+                    self.save(checkpoint, generator=generator)
+        self._flush(stop_on_failure)
         return self.history
+
+    def _flush(self, stop_on_failure: bool) -> None:
+        """Read the buffered losses (one host sync), record them, check them."""
+        vals = read_losses(self._buf, self.engine.dist)
+        first = self.step_count - len(vals)
+        h = self.history
+        for i, ((a, g), secs) in enumerate(zip(vals, self._buf_t, strict=True)):
+            self._check_finite(first + i, a, g)
+            h.aux_loss.append(a)
+            h.generator_loss.append(g)
+            h.seconds.append(secs)
+            self._watch(StepStats(first + i, a, g, secs), stop_on_failure)
+        self._buf.clear()
+        self._buf_t.clear()
 
     def _watch(self, stats: StepStats, stop: bool) -> None:
         if not isinstance(self, ScoreFreeTrainer):
@@ -384,7 +479,7 @@ class OneStepTrainer:
         RNG state of ``generator`` when given), so that :meth:`load` resumes exactly."""
         tensors: dict[str, Any] = {
             "generator": self.generator.state_dict(),
-            "ema": self._ema.state_dict(),
+            "ema": self._ema.module.state_dict(),
             "aux": {k: m.state_dict() for k, m in self._aux.items()},
             "opt_generator": self.opt_generator.state_dict(),
             "opt_aux": self.opt_aux.state_dict(),
@@ -404,7 +499,7 @@ class OneStepTrainer:
             raise ValueError(f"`path` holds a {meta['kind']} checkpoint, not a "
                              f"{type(self).__name__}")
         self.generator.load_state_dict(blob["generator"])
-        self._ema.load_state_dict(blob["ema"])
+        self._ema.module.load_state_dict(blob["ema"])
         for k, m in self._aux.items():
             m.load_state_dict(blob["aux"][k])
         self.opt_generator.load_state_dict(blob["opt_generator"])
@@ -429,11 +524,12 @@ class ScoreFreeTrainer(OneStepTrainer):
     """
 
     def __init__(self, generator: OneStepGenerator, ratio_net: DensityRatioNet,
-                 config: DistillConfig, *, divergence: Divergence | None = None) -> None:
+                 config: DistillConfig, *, divergence: Divergence | None = None,
+                 dist: DistInfo | None = None) -> None:
         if not isinstance(ratio_net, nn.Module):
             raise TypeError(f"`ratio_net` must be a DensityRatioNet, got "
                             f"{type(ratio_net).__name__}")
-        super().__init__(generator, {"ratio": ratio_net}, config)
+        super().__init__(generator, {"ratio": ratio_net}, config, dist=dist)
         self.ratio_net = ratio_net
         if divergence is not None and not isinstance(divergence, Divergence):
             raise TypeError(f"`divergence` must be a Divergence, got {type(divergence).__name__}")
@@ -441,17 +537,19 @@ class ScoreFreeTrainer(OneStepTrainer):
 
     def aux_loss(self, real, labels=None, *, generator=None):
         """Mean logistic class-ratio loss (real = 1, fake = 0, one σ draw for both)."""
-        n = real.shape[0]
+        n = real.shape[0] * self.engine.world  # the global batch
         fake = self._fake(n, labels, generator, grad=False)
         sigma = self._sigmas(n, generator)
-        return ratio_loss(self.ratio_net, real, fake, sigma, real_labels=labels,
-                          fake_labels=labels, generator=generator).mean()
+        noise = self.engine.rows(randn((2, n, *real.shape[1:]), generator=generator,
+                                       device=self.device, dtype=real.dtype), dim=1)
+        return ratio_loss(self._train_aux["ratio"], real, fake, sigma, real_labels=labels,
+                          fake_labels=labels, noise=noise).mean()
 
     def generator_loss(self, batch_size, labels=None, *, generator=None):
         """−E[w(σ)·sg[h(c)]·clip(c(g(z) + σε, σ))]: gradient −w h ∇ₓc = w h (s_q − s_p)."""
         x = self._fake(batch_size, labels, generator, grad=True)
         sigma = self._sigmas(batch_size, generator)
-        c = self.ratio_net(self._noised(x, sigma, generator), sigma, labels)
+        c = self._eval_aux["ratio"](self._noised(x, sigma, generator), sigma, labels).float()
         clip = self.config.clip_logit
         c = torch.clamp(c, -clip, clip)
         return (self._weight(sigma) * self.divergence.surrogate(c)).mean()
@@ -472,24 +570,30 @@ class ScoreBasedTrainer(OneStepTrainer):
     """
 
     def __init__(self, generator: OneStepGenerator, teacher: nn.Module, fake_score: nn.Module,
-                 config: DistillConfig) -> None:
+                 config: DistillConfig, *, dist: DistInfo | None = None) -> None:
         check_teacher(teacher)
         check_teacher(fake_score)
-        if isinstance(teacher, nn.Module):
-            teacher.requires_grad_(False).eval()
-        self.teacher = teacher
         self.fake_score = fake_score
-        super().__init__(generator, {"fake_score": fake_score}, config)
+        super().__init__(generator, {"fake_score": fake_score}, config, dist=dist)
+        if isinstance(teacher, nn.Module):
+            teacher.to(self.device).requires_grad_(False).eval()
+        self.teacher = teacher
+        self._eval_teacher = self.engine.wrap(teacher, sync=False) \
+            if isinstance(teacher, nn.Module) else teacher
+
+    def held(self) -> dict[str, Any]:
+        return {**super().held(), "teacher": self.teacher}
 
     def aux_loss(self, real, labels=None, *, generator=None):
         """Mean EDM loss of the fake score on detached generator samples (``real`` only sets
         the batch size)."""
-        n = real.shape[0]
+        n = real.shape[0] * self.engine.world  # the global batch
         fake = self._fake(n, labels, generator, grad=False)
         sigma = self._sigmas(n, generator)
         sd = float(getattr(self.fake_score, "sigma_data", 0.5))
-        return edm_loss(self.fake_score, fake, sigma, labels, sigma_data=sd,
-                        generator=generator).mean()
+        noise = self._randn(n, tuple(fake.shape[1:]), generator, dtype=fake.dtype)
+        return edm_loss(self._train_aux["fake_score"], fake, sigma, labels, sigma_data=sd,
+                        noise=noise).mean()
 
     def generator_loss(self, batch_size, labels=None, *, generator=None):
         """½‖x_σ − sg[x_σ − w(σ)(s_ψ − s_T)(x_σ)]‖², summed over dimensions, mean over batch."""
@@ -497,11 +601,12 @@ class ScoreBasedTrainer(OneStepTrainer):
         sigma = self._sigmas(batch_size, generator)
         xs = self._noised(x, sigma, generator)
         with torch.no_grad():
-            grad = self.fake_score(xs, sigma, labels) - self.teacher(xs, sigma, labels)
+            grad = (self._eval_aux["fake_score"](xs, sigma, labels).float()
+                    - self._eval_teacher(xs, sigma, labels).float())
             if self.config.weighting == "uniform":
                 grad = grad / sigma.reshape(-1, *([1] * (xs.ndim - 1))) ** 2
             target = xs - grad
-        return 0.5 * ((xs - target) ** 2).reshape(batch_size, -1).sum(1).mean()
+        return 0.5 * ((xs.float() - target) ** 2).reshape(xs.shape[0], -1).sum(1).mean()
 
 
 def distill(
@@ -518,6 +623,7 @@ def distill(
     trunk_layers: int | None = None,
     callback: Callable[[int, OneStepTrainer], dict[str, float] | None] | None = None,
     progress: bool | None = None,
+    dist: DistInfo | None = None,
 ) -> DistillResult:
     """Train a one-step generator from a teacher (brief, "Training algorithm").
 
@@ -535,16 +641,50 @@ def distill(
         trunk_layers: keep only the first k trunk layers of the ratio net.
         callback: forwarded to :meth:`OneStepTrainer.fit`.
         progress: show progress bars.
+        dist: the process group from ``mpiis.shared.torch.init_distributed()`` when the script
+            runs under ``torchrun`` (DistributedDataParallel on the generator and the auxiliary
+            net, each process taking ``batch_size / world_size`` rows of every global batch).
+
+    Every network, optimiser state and EMA copy lives on the teacher's device (or
+    ``dist.device``); ``generator`` may live on the CPU or on that device.
 
     Returns:
         :class:`DistillResult` with the EMA generator, the auxiliary net and the history.
     """
-    from ._init import init_student
+    trainer = make_trainer(teacher, method=method, config=config, init=init,
+                           generator=generator, narrow_teacher=narrow_teacher,
+                           mapping_steps=mapping_steps, divergence=divergence,
+                           trunk_layers=trunk_layers, dist=dist)
+    aux = next(iter(trainer._aux.values()))
+    history = trainer.fit(data, generator=generator, callback=callback, progress=progress)
+    return DistillResult(trainer.ema_generator, aux, history, trainer)
+
+
+def make_trainer(
+    teacher: Any,
+    *,
+    method: Literal["score_free", "score_based"] = "score_free",
+    config: DistillConfig,
+    init: str = "teacher",
+    generator: torch.Generator | None = None,
+    narrow_teacher: nn.Module | None = None,
+    mapping_steps: int = 1000,
+    divergence: Divergence | None = None,
+    trunk_layers: int | None = None,
+    dist: DistInfo | None = None,
+) -> OneStepTrainer:
+    """The trainer :func:`distill` builds (student initialised by ``init``, ratio net or fake
+    score, optimisers, EMA), before any step: for stepping by hand, measuring memory, or
+    resuming. Arguments as in :func:`distill`."""
+    from ._init import INIT_MODES, init_student
 
     check_teacher(teacher)
     check_choice(method, "method", ("score_free", "score_based"))
+    check_choice(init, "init", INIT_MODES)
     if not isinstance(config, DistillConfig):
         raise TypeError(f"`config` must be a DistillConfig, got {type(config).__name__}")
+    if dist is not None and dist.enabled and isinstance(teacher, nn.Module):
+        teacher.to(dist.device)
     student = init_student(teacher, init, generator=generator, narrow_teacher=narrow_teacher,
                            mapping_steps=mapping_steps, sigma_init=config.sigma_init)
     student.requires_grad_(True).train()
@@ -558,12 +698,11 @@ def distill(
         else:
             aux = DensityRatioNet.standalone(gen.shape, generator=generator,
                                              sigma_data=float(getattr(teacher, "sigma_data", 0.5)),
-                                             num_classes=gen.num_classes)
-        trainer = ScoreFreeTrainer(gen, aux, config, divergence=divergence)
+                                             num_classes=gen.num_classes, device=gen._device())
+        trainer = ScoreFreeTrainer(gen, aux, config, divergence=divergence, dist=dist)
     else:
         if divergence is not None:
             raise ValueError("`divergence` applies to method='score_free' only")
         aux = copy.deepcopy(student).requires_grad_(True).train()
-        trainer = ScoreBasedTrainer(gen, teacher, aux, config)
-    history = trainer.fit(data, generator=generator, callback=callback, progress=progress)
-    return DistillResult(trainer.ema_generator, aux, history, trainer)
+        trainer = ScoreBasedTrainer(gen, teacher, aux, config, dist=dist)
+    return trainer

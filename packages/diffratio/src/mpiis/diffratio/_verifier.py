@@ -9,6 +9,7 @@ from mpiis.shared.validation import check_int, check_positive
 
 from ._checks import check_labels
 from ._generator import OneStepGenerator
+from ._random import randn
 
 __all__ = ["best_of_n"]
 
@@ -46,7 +47,7 @@ def best_of_n(
     device = one_step._device()
     labels = check_labels(labels, n, one_step.num_classes, device=device)
     rep = None if labels is None else labels.repeat_interleave(k)
-    z = torch.randn((n * k, *one_step.shape), generator=generator, device=device)
+    z = randn((n * k, *one_step.shape), generator=generator, device=device)
     x = one_step(z, rep)  # (n·k, *shape)
     c = ratio_net(x, torch.full((n * k,), sv, device=device), rep).reshape(n, k)
     best = c.argmax(dim=1) + torch.arange(n, device=device) * k

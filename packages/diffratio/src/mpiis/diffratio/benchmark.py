@@ -31,13 +31,15 @@ from mpiis.diffratio import (
     init_student,
     load_digits_split,
     load_mnist5k,
+    make_trainer,
     mode_coverage,
+    sample_recall,
     train_teacher,
 )
 from mpiis.shared.bench import ClaimResult, Context, Suite, check_preset, timer
 from mpiis.shared.data import ring_centers, toy2d
 from mpiis.shared.metrics import linear_cka, mmd2
-from mpiis.shared.torch import default_device, make_generator
+from mpiis.shared.torch import default_device, make_generator, peak_memory
 
 __all__ = ["CLAIMS", "run", "suite"]
 
@@ -56,6 +58,7 @@ CLAIMS: dict[str, str] = {
     "V1": "The learned ratio is a verifier: best-of-N lowers FD without losing diversity.",
     "M1": "Score-free training is competitive with score-based training on MNIST-5k.",
     "P1": "One-step sampling is much faster than the 35-evaluation Heun sampler.",
+    "P2": "One auxiliary network instead of two reduces the memory of training.",
     "P3": "Training step cost of score-free vs score-based.",
 }
 
@@ -73,6 +76,15 @@ C2_RATIO = 2.0  # FD(mapping_only)/FD(teacher) ≥ 2 (brief C2, REPORTED)
 C3_RATIO = 2.0  # FD(narrow_sigma)/FD(teacher) ≥ 2 (brief C3, REPORTED)
 M1_RATIO = 1.3  # FD(SF)/FD(SB) on MNIST-5k ≤ 1.3 (brief M1, REPORTED)
 P1_SPEEDUP = 15.0  # one-step ÷ Heun-35 samples/s ≥ 15 (brief P1; ideal 35)
+# A1 precision (share of samples within 3σ of a mode) ≥ half the teacher's Heun-35 value: on
+# the ring calibration, modes twice as wide (std 0.1) keep ~0.71 of a sharp sampler's
+# precision and pass, three times as wide (std 0.15, MMD² 0.037 which passes the MMD² gate)
+# keep ~0.41 and fail.
+A1_PRECISION_OF_TEACHER = 0.5
+# A1 recall (share of reference ring points with a sample within 3σ) ≥ 0.95 × the teacher's:
+# one dropped mode costs 1/8 (0.875 × teacher) and fails.
+A1_RECALL_OF_TEACHER = 0.95
+P2_RATIO = 1.0  # peak training memory SF ÷ SB < 1: the paper's "reduces memory"
 
 FEATURE_SEED = 1234  # the FD-digits classifier's own fixed seed
 REF_SEED = 123  # the fixed seed of the 2-D reference sample
@@ -95,14 +107,28 @@ class _Preset:
     mnist: bool
     curve_every: int  # evaluation period of the curves (0 = none)
     unet: bool = False
+    random_lrs: tuple[float, ...] = (1e-4, 3e-4, 1e-3)  # B1: the random arm's lr grid
+    random_sweep_steps: int = 200  # B1: steps per lr of the sweep (best FD wins)
+    mnist_teacher_steps: int = 6000
+    random_seeds: int = 0  # B1's random arm: seeds at the teacher's budget (0 = `seeds`)
 
 
 _PRESETS = {
-    "smoke": _Preset(32, 30, 20, 32, 30, 20, 50, 256, 1, 1, 20, False, False, 0),
-    "quick": _Preset(128, 3000, 1000, 256, 4000, 500, 2000, 2000, 1, 0, 0, False, False, 0),
+    "smoke": _Preset(32, 30, 20, 32, 30, 20, 50, 256, 1, 1, 20, False, False, 0,
+                     random_lrs=(1e-3, 1e-4), random_sweep_steps=5, mnist_teacher_steps=30),
+    # quick: B1's random arm trains for the teacher's 4,000 steps at lr 1e-3, the best of a
+    # 200-step sweep at quick (FD 781 vs 861 at 1e-4 and 974 at 3e-4); the sweep itself runs at
+    # full only, to keep quick near its budget
+    "quick": _Preset(128, 3000, 1000, 256, 4000, 500, 2000, 2000, 1, 0, 0, False, False, 0,
+                     random_lrs=(1e-3,)),
     # full: the ablation arms run with 1 seed instead of 2 (the brief's first cut when the
     # 15-minute budget is exceeded, which it is on a shared 2-core machine)
-    "full": _Preset(128, 3000, 1000, 256, 8000, 1500, 2000, 2000, 3, 1, 1000, True, True, 100),
+    # full: the MNIST-5k teacher's Heun-35 FD flattens by ~10,000 steps (a probe: 38.2 at 6k,
+    # 36.1 at 8k, 35.6 at 10k, 35.0 at 16k), so it trains 12,000 steps (6,000 before issue #14)
+    # B1's random arm trains for the teacher's 8,000 steps with 1 seed (the brief's first cut
+    # when the 15-minute budget is exceeded: 3 seeds would add ~16,000 score-free steps)
+    "full": _Preset(128, 3000, 1000, 256, 8000, 1500, 2000, 2000, 3, 1, 1000, True, True, 100,
+                    random_sweep_steps=500, mnist_teacher_steps=12000, random_seeds=1),
 }
 
 
@@ -110,7 +136,9 @@ def _scaled(p: _Preset, k: int) -> _Preset:
     return replace(p, ring_teacher_steps=p.ring_teacher_steps * k,
                    ring_student_steps=p.ring_student_steps * k,
                    digits_teacher_steps=p.digits_teacher_steps * k,
-                   digits_student_steps=p.digits_student_steps * k, unet=True)
+                   digits_student_steps=p.digits_student_steps * k,
+                   random_sweep_steps=p.random_sweep_steps * k,
+                   mnist_teacher_steps=p.mnist_teacher_steps * k, unet=True)
 
 
 def _gen(seed: int, device) -> torch.Generator:
@@ -139,8 +167,9 @@ def _ring(p: _Preset, seed: int, device, smoke: bool) -> dict[str, Any]:
     with timer() as t:
         teacher = train_teacher(EDMPrecond(bb, sigma_data=sd), data, tcfg, generator=g)
     heun = _np(heun_sample(teacher, (p.n_eval, 2), generator=_gen(seed + 7, device)))
-    out: dict[str, Any] = {"teacher_seconds": t.seconds, "centers": centers,
-                           "heun_mmd": mmd2(heun, ref), "samples": {"teacher Heun-35": heun}}
+    out: dict[str, Any] = {"teacher_seconds": t.seconds, "centers": centers, "ref": ref,
+                           "heun_mmd": mmd2(heun, ref), "samples": {"teacher Heun-35": heun},
+                           "heun_stats": ring_stats(heun, ref, centers)}
     arms = [("SF-KL", "score_free", "reverse_kl"), ("SB-KL", "score_based", "reverse_kl")]
     if p.full:
         arms.insert(1, ("SF-JS", "score_free", "js"))
@@ -161,14 +190,68 @@ def _ring(p: _Preset, seed: int, device, smoke: bool) -> dict[str, Any]:
             res = distill(teacher, data, method=method, config=replace(cfg, divergence=div),
                           generator=gs, callback=cb)
             x = _np(res.generator.sample(p.n_eval, generator=_gen(seed + 11, device)))
-            cov = mode_coverage(x, centers, std=0.05)
             secs = res.history.seconds
-            per.append({"mmd": mmd2(x, ref), "modes": cov.modes_hit, "hq": cov.high_quality,
+            per.append({**ring_stats(x, ref, centers),
                         "step_s": float(np.median(secs[min(5, len(secs) - 1):])),
                         "samples": x, "curve": curve})
         out[name] = per
         out["samples"][name] = per[0]["samples"]
     return out
+
+
+def ring_stats(x: np.ndarray, ref: np.ndarray, centers: np.ndarray) -> dict[str, float]:
+    """MMD² to the reference, modes hit, precision (share of samples within 3σ of a mode) and
+    recall (share of reference points with a sample within 3σ) of 2-D ring samples."""
+    cov = mode_coverage(x, centers, std=0.05)
+    return {"mmd": mmd2(x, ref), "modes": cov.modes_hit, "precision": cov.high_quality,
+            "recall": sample_recall(x, ref, radius=3 * 0.05)}
+
+
+def a1_claims(sf: list[dict[str, float]], sb: list[dict[str, float]],
+              teacher: dict[str, float], *, smoke: bool = False,
+              seconds: float = 0.0) -> list[ClaimResult]:
+    """A1 from per-seed :func:`ring_stats` of SF-KL (``sf``), SB-KL (``sb``, the baseline)
+    and the teacher's Heun-35 samples (whose precision and recall set the thresholds)."""
+    def col(rows, k):
+        return [float(r[k]) for r in rows]
+
+    prec_thr = A1_PRECISION_OF_TEACHER * teacher["precision"]
+    rec_thr = A1_RECALL_OF_TEACHER * teacher["recall"]
+    return [_claim(
+        smoke, id="A1", claim=CLAIMS["A1"], metric="MMD² of SF-KL samples vs the ring",
+        value=col(sf, "mmd"), threshold=A1_MMD, comparator="<=", gate=True,
+        baseline=float(np.mean(col(sb, "mmd"))), seconds=seconds,
+        details={"modes_hit": col(sf, "modes"), "precision": col(sf, "precision"),
+                 "recall": col(sf, "recall"), "heun_mmd": teacher["mmd"],
+                 "baseline_is": "SB-KL"}), _claim(
+        smoke, id="A1.modes", claim=CLAIMS["A1"], metric="ring modes hit by SF-KL (worst seed)",
+        value=float(min(col(sf, "modes"))), threshold=A1_MODES, comparator=">=",
+        gate=True, baseline=float(min(col(sb, "modes"))),
+        details={"modes_hit": col(sf, "modes")}), _claim(
+        smoke, id="A1.precision", claim=CLAIMS["A1"],
+        metric="share of SF-KL samples within 3σ of a ring mode",
+        value=col(sf, "precision"), threshold=round(prec_thr, 4), comparator=">=", gate=True,
+        baseline=float(np.mean(col(sb, "precision"))),
+        details={"threshold_rule": f"{A1_PRECISION_OF_TEACHER} × the teacher's Heun-35 "
+                 "precision", "teacher_precision": teacher["precision"],
+                 "sb_precision": col(sb, "precision"), "baseline_is": "SB-KL"}), _claim(
+        smoke, id="A1.recall", claim=CLAIMS["A1"],
+        metric="share of ring points with an SF-KL sample within 3σ",
+        value=col(sf, "recall"), threshold=round(rec_thr, 4), comparator=">=", gate=True,
+        baseline=float(np.mean(col(sb, "recall"))),
+        details={"threshold_rule": f"{A1_RECALL_OF_TEACHER} × the teacher's Heun-35 recall "
+                 "(one dropped mode: 0.875 ×)", "teacher_recall": teacher["recall"],
+                 "sb_recall": col(sb, "recall"), "baseline_is": "SB-KL"})]
+
+
+def a2_claim(sf_mmd: list[float], sb_mmd: list[float], *, smoke: bool = False,
+             details: dict[str, Any] | None = None) -> ClaimResult:
+    """A2 from per-seed MMD² of SF-KL and SB-KL (paired by seed)."""
+    return _claim(
+        smoke, id="A2", claim=CLAIMS["A2"], metric="MMD²(SF-KL) − MMD²(SB-KL), ring",
+        value=[a - b for a, b in zip(sf_mmd, sb_mmd, strict=True)], threshold=A2_GAP,
+        comparator="<=", gate=True, baseline=float(np.mean(sb_mmd)),
+        details={"sf_mmd": list(sf_mmd), "sb_mmd": list(sb_mmd), **(details or {})})
 
 
 # --------------------------------------------------------------------------------- digits
@@ -202,7 +285,7 @@ def _images(p: _Preset, split, seed: int, device, smoke: bool, *, mnist: bool = 
                            "fd_floor": fnet.fd(split.test, split.train),
                            "feature_seconds": tf.seconds, "shape": shape}
     hidden = p.digits_hidden
-    teacher_steps = p.digits_teacher_steps if not mnist else int(p.digits_teacher_steps * 0.75)
+    teacher_steps = p.digits_teacher_steps if not mnist else p.mnist_teacher_steps
     tcfg = (TeacherConfig.tiny(steps=teacher_steps) if smoke
             else TeacherConfig.digits(steps=teacher_steps))
     with timer() as tt:
@@ -218,7 +301,8 @@ def _images(p: _Preset, split, seed: int, device, smoke: bool, *, mnist: bool = 
 
     narrow = None
     arms: list[tuple[str, str, str, int]] = [("SF-KL", "score_free", "teacher", p.seeds),
-                                             ("random", "score_free", "random", p.seeds)]
+                                             ("random", "score_free", "random",
+                                              p.random_seeds or p.seeds)]
     if p.full:
         arms.insert(1, ("SB-KL", "score_based", "teacher", p.seeds))
     if mnist:
@@ -232,6 +316,21 @@ def _images(p: _Preset, split, seed: int, device, smoke: bool, *, mnist: bool = 
                                ncfg, generator=gn)
     steps = p.digits_student_steps
     cfg = DistillConfig.tiny(steps=steps) if smoke else DistillConfig.digits(steps=steps)
+    cfgs = {name: cfg for name, *_ in arms}
+    if not mnist:
+        # B1's random arm: its own learning rate (a sweep at a short budget, best FD) and the
+        # teacher's training budget, so that it is not judged at the fine-tuning rate
+        sweep = {}
+        for lr in p.random_lrs if len(p.random_lrs) > 1 else ():
+            r = distill(teacher, train, config=replace(cfg, steps=p.random_sweep_steps,
+                                                       lr_generator=lr, lr_aux=lr),
+                        init="random", generator=_gen(seed + 31, device))
+            sweep[lr] = _fd_eval(fnet, r.generator, split.train, min(n, 1000), 98, device)[0]
+        best = min(sweep, key=sweep.get) if sweep else p.random_lrs[0]
+        cfgs["random"] = replace(cfg, steps=teacher_steps, lr_generator=best, lr_aux=best)
+        out["random_lr_sweep"] = {"fd_by_lr": {str(k): v for k, v in sweep.items()},
+                                  "steps_per_lr": p.random_sweep_steps, "chosen_lr": best,
+                                  "steps": teacher_steps}
     for name, method, init, n_seeds in arms:
         per = []
         for s in range(n_seeds):
@@ -246,7 +345,7 @@ def _images(p: _Preset, split, seed: int, device, smoke: bool, *, mnist: bool = 
                     curve.append((0 if first else step + 1, fd))
 
             with timer() as ts:
-                res = distill(teacher, train, method=method, config=cfg, init=init,
+                res = distill(teacher, train, method=method, config=cfgs[name], init=init,
                               generator=gs, narrow_teacher=narrow,
                               mapping_steps=p.mapping_steps or 1000, callback=cb)
             fd, ent, x = _fd_eval(fnet, res.generator, split.train, n, seed + 9, device)
@@ -255,6 +354,19 @@ def _images(p: _Preset, split, seed: int, device, smoke: bool, *, mnist: bool = 
         out[name] = per
         out["samples"][name] = per[0]["samples"]
     return out
+
+
+def b1_claim(fd_teacher_init: list[float], fd_random_init: list[float], *, smoke: bool = False,
+             seconds: float = 0.0, details: dict[str, Any] | None = None
+             ) -> ClaimResult:
+    """B1 from per-seed FD-digits of the teacher-initialised and random-initialised students
+    (paired by seed; the random arm may run fewer seeds than the teacher-initialised one)."""
+    return _claim(
+        smoke, id="B1", claim=CLAIMS["B1"], metric="FD(random init)/FD(teacher init), digits",
+        value=[b / a for a, b in zip(fd_teacher_init, fd_random_init, strict=False)],
+        threshold=B1_RATIO, comparator=">=", gate=True, seconds=seconds,
+        details={"fd_teacher_init": list(fd_teacher_init),
+                 "fd_random_init": list(fd_random_init), **(details or {})})
 
 
 def _cka(teacher, model, train, sigmas, seed, device) -> list[float]:
@@ -294,6 +406,83 @@ def _speed(teacher, one_step, shape, seed, device) -> dict[str, float]:
         t_one = best(lambda: one_step(z))
         t_heun = best(lambda: heun_sample(teacher, (n, *shape), noise=z))
     return {"one_step_per_s": n / t_one, "heun_per_s": n / t_heun, "ratio": t_heun / t_one}
+
+
+# ------------------------------------------------------------------------------ memory
+
+
+def _memory_nets(kind: str, g: torch.Generator, device) -> tuple[EDMPrecond, torch.Tensor]:
+    """The digits teacher architectures (MLP 64→256×3, TinyUNet 1×8×8) and a batch of 128."""
+    if kind == "mlp":
+        t = EDMPrecond(MLPBackbone(64, hidden=256, depth=3, generator=g))
+        x = torch.rand((128, 64), generator=g) * 2 - 1
+    else:
+        t = EDMPrecond(TinyUNet(1, base=32, mults=(1, 2), generator=g), shape=(1, 8, 8))
+        x = torch.rand((128, 1, 8, 8), generator=g) * 2 - 1
+    return t.to(device).requires_grad_(False).eval(), x.to(device)
+
+
+def training_memory(kind: str, device, seed: int, *, trainer_factory=None
+                    ) -> dict[str, float]:
+    """Peak bytes of one training step (``mpiis.shared.torch.peak_memory``) of the score-free
+    and score-based trainers on one architecture, with everything each trainer holds: the
+    generator, its EMA copy, the ratio net (SF) or the frozen teacher and the fake score (SB),
+    gradients and Adam state. On CUDA: ``torch.cuda.max_memory_allocated`` with only that
+    trainer alive (the SF teacher moved off the GPU); on a CPU: the counted tensor footprint.
+    ``trainer_factory(teacher, method, config, generator)`` replaces ``make_trainer`` (the
+    negative control)."""
+    import gc
+
+    device = torch.device(device)
+    g = _gen(seed, "cpu")
+    teacher, x = _memory_nets(kind, g, device)
+    cfg = DistillConfig.digits()
+    build = trainer_factory or (lambda t, m, c, gg: make_trainer(t, method=m, config=c,
+                                                                 generator=gg))
+    out: dict[str, float] = {}
+    for method in ("score_free", "score_based"):
+        tr = build(teacher, method, cfg, g)
+        if method == "score_free" and device.type == "cuda":
+            teacher.to("cpu")  # score-free training no longer needs the teacher
+        tr.step(x, generator=g)  # the optimiser state exists from here on
+
+        def step(tr=tr):
+            tr.step(x, generator=g)
+            return tr.held()
+
+        out[method] = float(peak_memory(step, device=device))
+        out[method + "_state"] = float(peak_memory(tr.held, device=device)) \
+            if device.type != "cuda" else float("nan")
+        teacher.to(device)
+        del tr
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+    out["ratio"] = out["score_free"] / out["score_based"]
+    return out
+
+
+def p2_claims(mem: dict[str, dict[str, float]], *, smoke: bool = False,
+              device: str = "cpu", seconds: float = 0.0) -> list[ClaimResult]:
+    """P2 per architecture from :func:`training_memory`."""
+    how = ("torch.cuda.max_memory_allocated" if device == "cuda"
+           else "counted tensor footprint (mpiis.shared.torch.peak_memory)")
+    out = []
+    for kind, m in mem.items():
+        state = (m["score_free_state"] / m["score_based_state"]
+                 if np.isfinite(m.get("score_free_state", np.nan)) else None)
+        out.append(_claim(
+            smoke, id=f"P2.{kind}", claim=CLAIMS["P2"],
+            metric=f"peak training-step memory SF ÷ SB ({'TinyUNet' if kind == 'unet' else 'MLP'}"
+                   ", digits, batch 128)",
+            value=m["ratio"], threshold=P2_RATIO, comparator="<", gate=True,
+            paper="reduces memory (one ratio net replaces teacher + fake score)",
+            seconds=seconds,
+            details={"sf_bytes": m["score_free"], "sb_bytes": m["score_based"],
+                     "held_state_ratio_without_activations": state,
+                     "sf_state_bytes": m.get("score_free_state"),
+                     "sb_state_bytes": m.get("score_based_state"), "measured_by": how}))
+    return out
 
 
 # ----------------------------------------------------------------------------------- run
@@ -345,21 +534,9 @@ def _ring_phase(ctx: Context) -> dict[str, list[ClaimResult]]:
     sf_mmd = [r["mmd"] for r in sf]
     sb_mmd = [r["mmd"] for r in sb]
     out: dict[str, list[ClaimResult]] = {}
-    out["A1"] = [_claim(
-        smoke, id="A1", claim=CLAIMS["A1"], metric="MMD² of SF-KL samples vs the ring",
-        value=sf_mmd, threshold=A1_MMD, comparator="<=", gate=True,
-        baseline=float(np.mean(sb_mmd)), seconds=t_ring.seconds,
-        details={"modes_hit": [r["modes"] for r in sf], "high_quality": [r["hq"] for r in sf],
-                 "heun_mmd": ring["heun_mmd"], "baseline_is": "SB-KL"}), _claim(
-        smoke, id="A1.modes", claim=CLAIMS["A1"], metric="ring modes hit by SF-KL (worst seed)",
-        value=float(min(r["modes"] for r in sf)), threshold=A1_MODES, comparator=">=",
-        gate=True, baseline=float(min(r["modes"] for r in sb)),
-        details={"modes_hit": [r["modes"] for r in sf]})]
-    out["A2"] = [_claim(
-        smoke, id="A2", claim=CLAIMS["A2"], metric="MMD²(SF-KL) − MMD²(SB-KL), ring",
-        value=[a - b for a, b in zip(sf_mmd, sb_mmd, strict=True)], threshold=A2_GAP,
-        comparator="<=", gate=True, baseline=float(np.mean(sb_mmd)),
-        details={"sf_mmd": sf_mmd, "sb_mmd": sb_mmd, "sb_modes": [r["modes"] for r in sb]})]
+    out["A1"] = a1_claims(sf, sb, ring["heun_stats"], smoke=smoke, seconds=t_ring.seconds)
+    out["A2"] = [a2_claim(sf_mmd, sb_mmd, smoke=smoke,
+                          details={"sb_modes": [r["modes"] for r in sb]})]
     if "SF-JS" in ring:
         js = ring["SF-JS"]
         out["A5"] = [_claim(
@@ -389,16 +566,14 @@ def _digits_phase(ctx: Context) -> dict[str, list[ClaimResult]]:
     teacher = dig["teacher"]
     fd_sf = [r["fd"] for r in dig["SF-KL"]]
     fd_rand = [r["fd"] for r in dig["random"]]
-    b1 = [b / a for a, b in zip(fd_sf, fd_rand, strict=True)]
     out: dict[str, list[ClaimResult]] = {}
-    out["B1"] = [_claim(
-        smoke, id="B1", claim=CLAIMS["B1"], metric="FD(random init)/FD(teacher init), digits",
-        value=b1, threshold=B1_RATIO, comparator=">=", gate=True, seconds=t_dig.seconds,
-        details={"fd_teacher_init": fd_sf, "fd_random_init": fd_rand,
-                 "fd_heun35": dig["heun_fd"], "fd_floor_test_train": dig["fd_floor"],
-                 "feature_net_test_accuracy": dig["feature_acc"],
-                 "entropy_random": [r["entropy"] for r in dig["random"]],
-                 "flags_random": dig["random"][0]["flags"]})]
+    out["B1"] = [b1_claim(fd_sf, fd_rand, smoke=smoke, seconds=t_dig.seconds, details={
+        "fd_heun35": dig["heun_fd"], "fd_floor_test_train": dig["fd_floor"],
+        "feature_net_test_accuracy": dig["feature_acc"],
+        "entropy_random": [r["entropy"] for r in dig["random"]],
+        "flags_random": dig["random"][0]["flags"],
+        "random_arm": dig.get("random_lr_sweep", {}),
+        "teacher_init_steps": p.digits_student_steps})]
     sf_res = dig["SF-KL"][0]["result"]
     data_shape = tuple(dig["train"].shape[1:])
     speed = _speed(teacher, sf_res.generator, data_shape, seed, device)
@@ -415,6 +590,14 @@ def _digits_phase(ctx: Context) -> dict[str, list[ClaimResult]]:
     return out
 
 
+def _memory_phase(ctx: Context) -> dict[str, list[ClaimResult]]:
+    st = ctx.shared("state", lambda: _state(ctx))
+    device = st["device"]
+    with timer() as t:
+        mem = {k: training_memory(k, device, ctx.seed) for k in ("mlp", "unet")}
+    return {"P2": p2_claims(mem, smoke=st["smoke"], device=device.type, seconds=t.seconds)}
+
+
 def _mnist_phase(ctx: Context) -> dict[str, list[ClaimResult]]:
     st = ctx.shared("state", lambda: _state(ctx))
     if not st["p"].mnist:
@@ -429,9 +612,11 @@ def _draw_figures(ctx: Context, out_dir: Path) -> None:
     _figures(out_dir, st["ring"], st["dig"], st["p"], ctx.seed, st["device"])
 
 
-_PHASES = {"ring": _ring_phase, "digits": _digits_phase, "mnist": _mnist_phase}
+_PHASES = {"ring": _ring_phase, "digits": _digits_phase, "memory": _memory_phase,
+           "mnist": _mnist_phase}
 _CLAIM_PHASE = {"A1": ("ring", True), "A2": ("ring", True), "A5": ("ring", False),
                 "P3": ("ring", False), "B1": ("digits", True), "P1": ("digits", False),
+                "P2": ("memory", True),
                 "A3": ("digits", False), "A4": ("digits", False), "B2": ("digits", False),
                 "C1": ("digits", False), "C2": ("digits", False), "C3": ("digits", False),
                 "C4": ("digits", False), "V1": ("digits", False), "M1": ("mnist", False)}
