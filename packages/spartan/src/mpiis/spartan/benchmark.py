@@ -326,13 +326,30 @@ def _p1(ctx: Context) -> list[ClaimResult]:
     ]
 
 
+def _memory_step(model, x: torch.Tensor, y: torch.Tensor, g: torch.Generator,
+                 held: dict[str, int]):
+    """One training step (forward with sampled gates, path penalty, backward) for P2."""
+    from mpiis.spartan import path_matrix, sparsity_penalty
+
+    def f():
+        out = model(x, sample=True, generator=g)
+        loss = ((out.delta - y) ** 2).mean()
+        if out.gate_logits is not None:  # SPARTAN: the path penalty as in training
+            loss = loss + 0.01 * sparsity_penalty(path_matrix(out.gate_probs)).mean()
+            held["gates"] = sum(int(t.numel() * t.element_size()) for t in (
+                out.adjacencies, out.gate_probs, out.gate_logits, out.path_matrix))
+        loss.backward()
+        return model
+
+    return f
+
+
 @suite.claim("P2", CLAIMS["P2"], gate=False)
 def _p2(ctx: Context) -> list[ClaimResult]:
     """Peak training-step memory (``mpiis.shared.torch.peak_memory``: CUDA allocator peak, or
     the counted footprint on CPU) of SPARTAN minus the dense model's, over the dense model's,
     at T = 6 (ContactBalls2D) and T = 64 tokens, equal width and batch."""
     from mpiis.shared.torch import peak_memory
-    from mpiis.spartan import path_matrix, sparsity_penalty
 
     p, dev = PRESETS[ctx.preset], _device(ctx)
     out_rows = []
@@ -344,21 +361,8 @@ def _p2(ctx: Context) -> list[ClaimResult]:
         models = {"spartan": Spartan(cfg, generator=g).to(dev),
                   "dense": DenseTransformerWM(cfg, generator=g).to(dev)}
         held: dict[str, int] = {}
-
-        def step(k: str):
-            def f():
-                m = models[k]
-                out = m(x, sample=True, generator=g)
-                loss = ((out.delta - y) ** 2).mean()
-                if k == "spartan":
-                    loss = loss + 0.01 * sparsity_penalty(path_matrix(out.gate_probs)).mean()
-                    held["gates"] = sum(int(t.numel() * t.element_size()) for t in (
-                        out.adjacencies, out.gate_probs, out.gate_logits, out.path_matrix))
-                loss.backward()
-                return m
-            return f
-
-        peak = {k: peak_memory(step(k), device=dev) for k in models}
+        peak = {k: peak_memory(_memory_step(models[k], x, y, g, held), device=dev)
+                for k in models}
         extra = (peak["spartan"] - peak["dense"]) / max(peak["dense"], 1)
         out_rows.append(ClaimResult.measure(
             id=f"P2.T{T}", claim=f"Extra training-step memory of the gates at T = {T}, "
