@@ -168,3 +168,29 @@ def test_training_entry_points_on_cuda(small_data, cfg):
     ft = finetune(m, va, steps=3, generator=g)
     x = torch.as_tensor(va.states[:4], dtype=torch.float32, device="cuda")
     assert rollout(ft, x, steps=3, regime=1).states.device.type == "cuda"
+
+
+def test_gate_logit_regulariser(small_data, cfg, gen):
+    from mpiis.spartan import gate_logit_penalty
+
+    g = torch.zeros(2, 3, 4, 4)
+    assert float(gate_logit_penalty(g)) == pytest.approx(2.0)  # e^0 + e^-0 off the diagonal
+    g = torch.full((1, 1, 3, 3), 2.0)
+    g[..., 0, 0] = 1e4  # the diagonal is excluded (and large logits stay finite)
+    assert float(gate_logit_penalty(g)) == pytest.approx(math.exp(2) + math.exp(-2))
+    with pytest.raises(ValueError, match="gate_logit_weight"):
+        TrainConfig(steps=10, gate_logit_weight=-1.0)
+    with pytest.raises(ValueError, match="gate_logit_weight"):
+        TrainConfig(steps=10, gate_logit_weight=float("nan"))
+    tr, _ = small_data
+    finals = []
+    for w in (0.0, 1.0):  # default 0: not SPARTAN; a positive weight shrinks |g|
+        m = Spartan(cfg, generator=gen(0))
+        fit(m, tr, config=TrainConfig.tiny(steps=30, gate_logit_weight=w), constraint=None,
+            generator=gen(1))
+        x = torch.as_tensor(tr.states[:64], dtype=torch.float32)
+        with torch.no_grad():
+            finals.append(float(gate_logit_penalty(m(x, sample=False).gate_logits)))
+    assert finals[1] < finals[0]
+    assert DenseTransformerWM(cfg, generator=gen(0))(
+        torch.as_tensor(tr.states[:4], dtype=torch.float32)).gate_logits is None

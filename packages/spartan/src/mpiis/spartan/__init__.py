@@ -53,6 +53,7 @@ from ._train import FitResult as FitResult
 from ._train import adapt_intervention_token as adapt_intervention_token
 from ._train import finetune as finetune
 from ._train import fit as fit
+from ._train import gate_logit_penalty as gate_logit_penalty
 from ._train import prediction_mse as prediction_mse
 from ._version import __version__ as __version__
 
@@ -84,6 +85,7 @@ __all__ = [
     "edge_scores",
     "finetune",
     "fit",
+    "gate_logit_penalty",
     "jacobian_graph",
     "jacobian_scores",
     "load_trajectories",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -94,6 +95,9 @@ class TrainConfig:
     contact_fraction: float | None = 0.5  # share of contact transitions per batch; None: off
     eval_every: int = 500  # validation MSE / checkpoint interval (steps)
     log_every: int = 25  # training-curve interval (steps)
+    # optional gate-logit regulariser weight * mean(e^g + e^-g) over off-diagonal gates
+    # (brief, Method 5: available, default 0, not part of SPARTAN)
+    gate_logit_weight: float = 0.0
 
     def __post_init__(self) -> None:
         check_int(self.steps, "steps", minimum=1)
@@ -105,6 +109,11 @@ class TrainConfig:
             check_fraction(self.contact_fraction, "contact_fraction")
         check_int(self.eval_every, "eval_every", minimum=1)
         check_int(self.log_every, "log_every", minimum=1)
+        if isinstance(self.gate_logit_weight, bool) or not isinstance(
+            self.gate_logit_weight, int | float
+        ) or not (math.isfinite(self.gate_logit_weight) and self.gate_logit_weight >= 0):
+            raise ValueError(
+                f"`gate_logit_weight` must be a finite number >= 0, got {self.gate_logit_weight!r}")
 
     @classmethod
     def tiny(cls, **kw: Any) -> TrainConfig:

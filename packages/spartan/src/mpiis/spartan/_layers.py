@@ -42,6 +42,7 @@ class LayerOutput(NamedTuple):
     adjacency: torch.Tensor  # (B, T, T) hard gates A (diag 1); straight-through when sampling
     gate_probs: torch.Tensor  # (B, T, T) sigmoid(g) (diag 1); ones for the dense layer
     attention: torch.Tensor  # (B, T, T) attention weights a (rows: outputs i, columns: inputs j)
+    gate_logits: torch.Tensor | None = None  # (B, T, T) g = l + b (None for the dense layer)
 
 
 class SparseAttentionLayer(nn.Module):
@@ -105,6 +106,7 @@ class SparseAttentionLayer(nn.Module):
             a = torch.softmax(logits_sm, dim=-1)
             A = torch.ones_like(logits)
             probs = A
+            g = None
         else:
             g = logits + self.gate_bias
             one = torch.ones((), dtype=x.dtype, device=x.device)
@@ -135,7 +137,7 @@ class SparseAttentionLayer(nn.Module):
                     A = hard + (soft - soft.detach())
         x = x + self.o(a @ v)  # (B, T, d)
         x = x + self.mlp(self.ln2(x))
-        return LayerOutput(x, A, probs, a)
+        return LayerOutput(x, A, probs, a, g)
 
 
 def _renorm(logits: torch.Tensor, gates: torch.Tensor, *, kept_max: bool) -> torch.Tensor:

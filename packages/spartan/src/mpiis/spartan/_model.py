@@ -34,6 +34,7 @@ class WorldModelOutput:
         path_matrix: ``(B, T, T)`` Eq. 5 from ``adjacencies``.
         gate_probs: ``(L, B, T, T)`` ``sigmoid(g)`` with diagonal 1 (ones when dense).
         attention: ``(L, B, T, T)`` attention weights.
+        gate_logits: ``(L, B, T, T)`` gate logits ``g`` (``None`` for the dense model).
     """
 
     delta: torch.Tensor
@@ -41,6 +42,7 @@ class WorldModelOutput:
     path_matrix: torch.Tensor
     gate_probs: torch.Tensor
     attention: torch.Tensor
+    gate_logits: torch.Tensor | None = None
 
 
 def _as_long(x: Any, name: str, B: int, device: torch.device) -> torch.Tensor:
@@ -222,19 +224,21 @@ class _WorldModel(nn.Module):
         if keep is not None:  # deleted objects: closed as keys in every layer, rows dropped
             key_mask = torch.ones(x.shape[1], dtype=torch.bool, device=dev)
             key_mask[[i for i in range(N) if i not in keep]] = False
-        adj, probs, att = [], [], []
+        adj, probs, att, glog = [], [], [], []
         for layer in self.layers:
-            x, A, p, a = layer(x, sample=bool(sample) and not c.dense, generator=generator,
-                               key_mask=key_mask)
+            x, A, p, a, g = layer(x, sample=bool(sample) and not c.dense, generator=generator,
+                                  key_mask=key_mask)
             adj.append(A)
             probs.append(p)
             att.append(a)
+            glog.append(g)
         adjacencies = torch.stack(adj)  # (L, B, T, T)
         delta = self.head(x[:, :N])  # (B, N, D)
         if keep is not None:
             delta = delta[:, keep]  # (B, N_kept, D)
         return WorldModelOutput(delta, adjacencies, path_matrix(adjacencies),
-                                torch.stack(probs), torch.stack(att))
+                                torch.stack(probs), torch.stack(att),
+                                None if c.dense else torch.stack(glog))
 
     # ------------------------------------------------------------------ graphs
     def _graph_from_output(self, out: WorldModelOutput) -> torch.Tensor:

@@ -32,7 +32,8 @@ from ._env import TransitionData
 from ._graph import path_matrix, sparsity_penalty
 from ._model import _WorldModel
 
-__all__ = ["FitResult", "adapt_intervention_token", "finetune", "fit", "prediction_mse"]
+__all__ = ["FitResult", "adapt_intervention_token", "finetune", "fit", "gate_logit_penalty",
+           "prediction_mse"]
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,14 @@ def _off_diag_mean(t: torch.Tensor) -> torch.Tensor:
         return torch.zeros((), device=t.device)
     off = 1 - torch.eye(T, device=t.device, dtype=t.dtype)
     return (t * off).sum() / (off.sum() * t[..., 0, 0].numel())
+
+
+def gate_logit_penalty(gate_logits: torch.Tensor) -> torch.Tensor:
+    """``mean(e^g + e^-g)`` over the off-diagonal gates of ``(L, B, T, T)`` logits (brief,
+    Method 5: an optional regulariser that keeps gates away from saturation; not SPARTAN).
+    Logits are clamped to [-40, 40] so that float32 ``exp`` stays finite."""
+    g = gate_logits.clamp(-40.0, 40.0)
+    return _off_diag_mean(torch.exp(g) + torch.exp(-g))
 
 
 def fit(
@@ -230,6 +239,8 @@ def fit(
             if step >= warm:
                 w = geco.weight if geco is not None else (fixed_w or 0.0)
         loss = (mse - geco.tau if geco is not None else mse) + w * sp
+        if not dense and config.gate_logit_weight > 0:
+            loss = loss + config.gate_logit_weight * gate_logit_penalty(out.gate_logits)
         if not torch.isfinite(loss):
             raise FloatingPointError(
                 f"training diverged: non-finite loss at step {step} (mse={float(mse.detach())}); "

@@ -67,6 +67,7 @@ class Preset:
     adapt_sizes: tuple[int, ...]
     adapt_steps: int
     eval_every: int
+    warmup_frac: float = 0.25  # SPARTAN's share of steps without penalty (brief: 25 %)
 
 
 PRESETS: dict[str, Preset] = {
@@ -75,9 +76,11 @@ PRESETS: dict[str, Preset] = {
     # brief: quick = spartan_small, 1 seed, 600/150/150 x 40 steps, dense 2,000, SPARTAN 4,000
     "quick": Preset("small", 600, 150, 150, 40, 2000, 4000, 256, (0,), 2000, 250, 300, 2000,
                     5000, (0,), (16, 64, 256), 300, 500),
-    # brief: full = 3 seeds at 1,500/300/300; interventional 2 seeds, 250 per regime
+    # brief: full = 3 seeds at 1,500/300/300; interventional 2 seeds, 250 per regime. The
+    # interventional study (REPORTED claims only) runs on one seed so that the preset fits
+    # 15 minutes on one idle thread; the GATEs keep their 3 seeds.
     "full": Preset("small", 1500, 300, 300, 40, 2000, 4000, 256, (0, 1, 2), 2000, 250, 300, 2000,
-                   5000, (0, 1), (16, 64, 256), 300, 500),
+                   5000, (0,), (16, 64, 256), 300, 500),
 }
 
 CLAIMS: dict[str, str] = {
@@ -86,6 +89,7 @@ CLAIMS: dict[str, str] = {
     "G3": "SPARTAN's graphs have clearly lower SHD than the dense model's attention read-out.",
     "G4": "SPARTAN loses no one-step prediction accuracy against the dense model.",
     "P1": "Training step, graph extraction and Jacobian read-out costs (warm, interleaved).",
+    "P2": "Memory: gates and path matrix (O(L B T^2)) stay below the activations at T <= 64.",
     "R1": "Mean over seeds: F1, SHD vs the empty graph and vs the dense Jacobian read-out.",
     "R2": "Sparsity makes the graph: the gated unregularised ablation has a worse F1.",
     "R3": "10-step rollouts of SPARTAN are as accurate as the dense model's.",
@@ -104,7 +108,10 @@ ARMS = ("spartan", "unregularised", "untrained", "self_only")
 # lambda_init = 10 lambda rose to ~48 (weight 0.02) in the same phase and pruning stalled at 23 %
 # active edges. The size of that excursion is set by how long the MSE stays above tau, not by
 # lambda_init, so the benchmark starts at lambda_min = 1 (weight 1): GECO can only relax the
-# pressure from there. A documented deviation (README).
+# pressure from there. A documented deviation (README). Issue #16: at the full data size (1,500
+# episodes) neither start prunes within 4,000 steps (seed 0: F1 0.22 with 1, 0.29 with 100):
+# the batch MSE sits above tau after the warm-up, lambda climbs to ~1,000 and alpha = 0.01 does
+# not bring it back in time; see the README's "Diagnostic runs".
 LAMBDA_INIT = 1.0
 
 suite = Suite(
@@ -138,7 +145,8 @@ def _object_graphs(model, x: torch.Tensor, n: int, **kw: Any) -> np.ndarray:
 
 
 def _train_cfg(p: Preset, steps: int) -> TrainConfig:
-    return TrainConfig(steps=steps, batch_size=p.batch, eval_every=p.eval_every)
+    return TrainConfig(steps=steps, batch_size=p.batch, eval_every=p.eval_every,
+                       warmup_frac=p.warmup_frac)
 
 
 def _close_all_gates(model: Spartan) -> Spartan:
@@ -319,6 +327,56 @@ def _p1(ctx: Context) -> list[ClaimResult]:
             value=speed.ratio("jacobian", "local_graph"), threshold=5.0, comparator=">=",
             paper="brief: >= 5 (prototype 30)"),
     ]
+
+
+def _memory_step(model, x: torch.Tensor, y: torch.Tensor, g: torch.Generator,
+                 held: dict[str, int]):
+    """One training step (forward with sampled gates, path penalty, backward) for P2."""
+    from mpiis.spartan import path_matrix, sparsity_penalty
+
+    def f():
+        out = model(x, sample=True, generator=g)
+        loss = ((out.delta - y) ** 2).mean()
+        if out.gate_logits is not None:  # SPARTAN: the path penalty as in training
+            loss = loss + 0.01 * sparsity_penalty(path_matrix(out.gate_probs)).mean()
+            held["gates"] = sum(int(t.numel() * t.element_size()) for t in (
+                out.adjacencies, out.gate_probs, out.gate_logits, out.path_matrix))
+        loss.backward()
+        return model
+
+    return f
+
+
+@suite.claim("P2", CLAIMS["P2"], gate=False)
+def _p2(ctx: Context) -> list[ClaimResult]:
+    """Peak training-step memory (``mpiis.shared.torch.peak_memory``: CUDA allocator peak, or
+    the counted footprint on CPU) of SPARTAN minus the dense model's, over the dense model's,
+    at T = 6 (ContactBalls2D) and T = 64 tokens, equal width and batch."""
+    from mpiis.shared.torch import peak_memory
+
+    p, dev = PRESETS[ctx.preset], _device(ctx)
+    out_rows = []
+    for T, B in ((6, 256), (64, 32)):
+        cfg = (tiny if p.model == "tiny" else spartan_small)(obj_dim=4, n_objects=T)
+        g = make_generator(11, dev)
+        x = torch.randn(B, T, 4, generator=g, device=dev)
+        y = torch.randn(B, T, 4, generator=g, device=dev)
+        models = {"spartan": Spartan(cfg, generator=g).to(dev),
+                  "dense": DenseTransformerWM(cfg, generator=g).to(dev)}
+        held: dict[str, int] = {}
+        peak = {k: peak_memory(_memory_step(models[k], x, y, g, held), device=dev)
+                for k in models}
+        extra = (peak["spartan"] - peak["dense"]) / max(peak["dense"], 1)
+        out_rows.append(ClaimResult.measure(
+            id=f"P2.T{T}", claim=f"Extra training-step memory of the gates at T = {T}, "
+            f"batch {B}, over the dense model's.",
+            metric="(peak bytes SPARTAN - peak bytes dense) / peak bytes dense",
+            value=float(extra), threshold=1.0, comparator="<",
+            paper="brief: gates and path matrix O(L B T^2) stay below the activations at T <= 64",
+            details={"peak_spartan": peak["spartan"], "peak_dense": peak["dense"],
+                     "gate_and_path_bytes": held.get("gates"), "device": str(dev),
+                     "how": "mpiis.shared.torch.peak_memory"}))
+    return out_rows
 
 
 # ------------------------------------------------------------------------------ full study
