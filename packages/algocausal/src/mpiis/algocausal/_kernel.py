@@ -83,6 +83,12 @@ class SearchPlan:
         return tuple(int(mk.shape[0]) for mk in self.masks)
 
     @cached_property
+    def rows(self) -> tuple[tuple[tuple[int, ...], ...], ...]:
+        """Per type, the codebook indices of every subset row (host side, once per plan)."""
+        return tuple(tuple(tuple(int(i) for i in np.flatnonzero(r)) for r in mk)
+                     for mk in self.masks)
+
+    @cached_property
     def device_masks(self) -> tuple[jax.Array, ...]:
         """The masks as JAX arrays, transferred once per plan."""
         return tuple(jnp.asarray(mk) for mk in self.masks)
@@ -457,17 +463,70 @@ def _main_piece(xp, pc, kmax: int, buf=None):
     """``f[u, r] = sum_e min_{c in S_u} pc[c, e, r]`` for every first-type subset ``u``
     (colex order) of one piece ``pc (M0, N, P)``; returns its row minima and first arg-minima
     over ``r``."""
-    if xp is jnp:
-        f = None
-        for e in range(pc.shape[1]):
-            d = _dp_rows(jnp, pc[:, e], kmax)
-            f = d if f is None else f + d
-    elif buf is None:
+    if buf is None:
         f = _dp_rows(xp, pc, kmax).sum(axis=1)
     else:
         lev = _dp_rows(np, pc, kmax, out=buf[: , :, : pc.shape[2]])
         f = lev.sum(axis=1)
     return f.min(axis=1), f.argmin(axis=1)
+
+
+def _main_pass_np(pre_t, lay, n0, kmax0, buf):
+    """numpy's main pass: per size group of the later types, pieces of ``width`` columns;
+    returns the group minima ``(n0, G_rest)`` (colex rows) and grouped arg-min positions."""
+    w_cols, a_cols = [], []
+    rows = np.arange(n0)
+    for start, size, width, pieces in lay.groups:
+        block = pre_t[:, :, start: start + size]
+        pad = width * pieces - size
+        if pad:
+            block = np.concatenate([block, np.full((*block.shape[:2], pad), np.inf)], axis=2)
+        res = [_main_piece(np, np.ascontiguousarray(block[:, :, i * width:(i + 1) * width]),
+                           kmax0, buf) for i in range(pieces)]
+        mn, am = np.stack([r[0] for r in res]), np.stack([r[1] for r in res])
+        first = mn.argmin(axis=0)  # first piece holding the minimum, per u
+        w_cols.append(mn[first, rows])
+        a_cols.append(start + first * width + am[first, rows])
+    return np.stack(w_cols, axis=1), np.stack(a_cols, axis=1)
+
+
+def _main_pass_jax(pre_t, lay, n0, kmax0, cap):
+    """XLA's main pass: every group cut into pieces of one common width (padded with +inf
+    columns), one ``lax.map`` over all pieces (environments unrolled inside, a running
+    sum), so the program stays small whatever the number of groups."""
+    sizes = [size for _, size, _, _ in lay.groups]
+    width = max(1, min(cap, max(sizes)))
+    src, piece_start, spans, p = [], [], [], 0
+    for start, size, _, _ in lay.groups:
+        pieces = -(-size // width)
+        for i in range(pieces):
+            cols = np.arange(start + i * width, start + (i + 1) * width)
+            src.append(np.where(cols < start + size, cols, -1))
+            piece_start.append(start + i * width)
+        spans.append((p, p + pieces))
+        p += pieces
+    src_a = np.concatenate(src).astype(np.int32)
+    m0, n_env = pre_t.shape[0], pre_t.shape[1]
+    cols = jnp.take(pre_t, np.maximum(src_a, 0), axis=2)
+    cols = jnp.where(src_a >= 0, cols, jnp.inf)
+    xs = jnp.transpose(cols.reshape(m0, n_env, p, width), (2, 0, 1, 3))
+
+    def body(pc):
+        f = None
+        for e in range(n_env):  # unrolled: a fori_loop here measured about twice slower
+            d = _dp_rows(jnp, pc[:, e], kmax0)
+            f = d if f is None else f + d
+        return f.min(axis=1), f.argmin(axis=1)
+
+    mn, am = jax.lax.map(body, xs)  # (pieces, n0)
+    pos = np.array(piece_start, dtype=np.int32)[:, None] + am
+    rows = jnp.arange(n0)
+    w_cols, a_cols = [], []
+    for a, b in spans:
+        first = mn[a:b].argmin(axis=0)
+        w_cols.append(mn[a:b][first, rows])
+        a_cols.append(pos[a:b][first, rows])
+    return jnp.stack(w_cols, axis=1), jnp.stack(a_cols, axis=1)
 
 
 def _lattice_search(xp, stats, books, masks, *, ms, kmax, n_pad, bounds0, use_kl,
@@ -500,29 +559,14 @@ def _lattice_search(xp, stats, books, masks, *, ms, kmax, n_pad, bounds0, use_kl
     if xp is np:
         pre_t = np.ascontiguousarray(pre_t)
         buf = np.empty((n0, n_pad, max(w for _, _, w, _ in lay.groups)))
-    w_cols, a_cols = [], []
-    for start, size, width, pieces in lay.groups:
-        block = pre_t[:, :, start: start + size]
-        pad = width * pieces - size
-        if pad:
-            block = xp.concatenate([block, xp.full((*block.shape[:2], pad), xp.inf)], axis=2)
-        if pieces == 1:
-            mn, am = _main_piece(xp, block, kmax[0], buf)
-            mn, am = mn[None], am[None]
-        elif xp is np:
-            res = [_main_piece(np, np.ascontiguousarray(block[:, :, i * width:(i + 1) * width]),
-                               kmax[0], buf) for i in range(pieces)]
-            mn, am = np.stack([r[0] for r in res]), np.stack([r[1] for r in res])
-        else:
-            xs = jnp.moveaxis(block.reshape(*block.shape[:2], pieces, width), 2, 0)
-            mn, am = jax.lax.map(partial(_main_piece, jnp, kmax=kmax[0]), xs)
-        first = mn.argmin(axis=0)  # first piece holding the minimum, per u
-        rows = xp.arange(n0)
-        w_cols.append(mn[first, rows])
-        a_cols.append(start + first * width + am[first, rows])
+    if xp is jnp:
+        w_all, a_all = _main_pass_jax(pre_t, lay, n0, kmax[0],
+                                      max(1, piece_elements // n0))
+    else:
+        w_all, a_all = _main_pass_np(pre_t, lay, n0, kmax[0], buf)
     perm0 = lay.perms[0]
-    w_all = xp.take(xp.stack(w_cols, axis=1), perm0, axis=0)  # (n0, G_rest), combinations
-    a_all = xp.take(xp.stack(a_cols, axis=1), perm0, axis=0)
+    w_all = xp.take(w_all, perm0, axis=0)  # (n0, G_rest), rows in combinations order
+    a_all = xp.take(a_all, perm0, axis=0)
     best = xp.stack([w_all[a:b].min(axis=0) for a, b in bounds0])  # (G0, G_rest)
     u0 = xp.stack([w_all[a:b].argmin(axis=0) + a for a, b in bounds0])
     r = a_all[u0, xp.arange(len(lay.groups))[None, :]]  # (G0, G_rest) grouped positions
