@@ -495,7 +495,9 @@ def _main_pass_jax(pre_t, lay, n0, kmax0, cap):
     columns), one ``lax.map`` over all pieces (environments unrolled inside, a running
     sum), so the program stays small whatever the number of groups."""
     sizes = [size for _, size, _, _ in lay.groups]
-    width = max(1, min(cap, max(sizes)))
+    # the common width with the fewest padded columns (a piece costs about 8 columns more)
+    width = min(range(1, max(1, min(cap, max(sizes))) + 1),
+                key=lambda w: sum(-(-z // w) * (w + 8) for z in sizes))
     src, piece_start, spans, p = [], [], [], 0
     for start, size, _, _ in lay.groups:
         pieces = -(-size // width)
