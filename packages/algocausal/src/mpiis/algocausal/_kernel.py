@@ -13,6 +13,11 @@ that run the same algorithm step for step:
   codebook and over chunks). It ships as the fair speed baseline of the JAX program; the loop
   port of the official algorithm (:mod:`._reference`) stays for parity.
 
+Exhaustive (lattice) plans run :func:`_lattice_search`: every subset's minimum comes from a
+subset DP over colex-ordered prefixes (one minimum per subset), in one jitted program per
+node shape (``lax.map`` over equal column pieces) or in numpy in place; beam and
+``independent`` plans run the masked form below.
+
 The main pass keeps only the size-group minima ``w[u0, g1, ..., g_{m-1}]``; the first
 minimising subset of type 0 is read off them and those of the later types are found by
 recomputing the few rows of the chosen subsets. Ties go to the earliest subset tuple in
