@@ -198,8 +198,9 @@ def fit_nodes(
             fits[i] = partition_node(stats, i, ps, config, independent=independent)
             continue
         names = type_names(cols, i, ps)
-        default = default_codebooks(stats, i, ps, config)
-        node_books = [books.get(nm, default[j]) for j, nm in enumerate(names)]
+        default = (None if all(nm in books for nm in names)
+                   else default_codebooks(stats, i, ps, config))
+        node_books = [books[nm] if nm in books else default[j] for j, nm in enumerate(names)]
         n_default = sum(nm not in books for nm in names)
         charge = n_default * codebook_charge_bits(stats.n) if config.codebook_charge else 0.0
         fits[i] = codebook_node(

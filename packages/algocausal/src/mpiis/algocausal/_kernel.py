@@ -13,6 +13,11 @@ that run the same algorithm step for step:
   codebook and over chunks). It ships as the fair speed baseline of the JAX program; the loop
   port of the official algorithm (:mod:`._reference`) stays for parity.
 
+Exhaustive (lattice) plans run :func:`_lattice_search`: every subset's minimum comes from a
+subset DP over colex-ordered prefixes (one minimum per subset), in one jitted program per
+node shape (``lax.map`` over equal column pieces) or in numpy in place; beam and
+``independent`` plans run the masked form below.
+
 The main pass keeps only the size-group minima ``w[u0, g1, ..., g_{m-1}]``; the first
 minimising subset of type 0 is read off them and those of the later types are found by
 recomputing the few rows of the chosen subsets. Ties go to the earliest subset tuple in
@@ -76,10 +81,17 @@ class SearchPlan:
     bounds: tuple[tuple[tuple[int, int], ...], ...]
     sizes: tuple[tuple[int, ...], ...]
     n_pad: int
+    lattice: bool = False
 
     @property
     def n_subsets(self) -> tuple[int, ...]:
         return tuple(int(mk.shape[0]) for mk in self.masks)
+
+    @cached_property
+    def rows(self) -> tuple[tuple[tuple[int, ...], ...], ...]:
+        """Per type, the codebook indices of every subset row (host side, once per plan)."""
+        return tuple(tuple(tuple(int(i) for i in np.flatnonzero(r)) for r in mk)
+                     for mk in self.masks)
 
     @cached_property
     def device_masks(self) -> tuple[jax.Array, ...]:
@@ -112,7 +124,7 @@ def _make_plan(ms: tuple[int, ...], sizes: tuple[tuple[int, ...], ...], n_pad: i
     bounds = tuple(
         _bounds_of([math.comb(m, k) for k in s]) for m, s in zip(ms, sizes, strict=True)
     )
-    return SearchPlan(masks=masks, bounds=bounds, sizes=tuple(sizes), n_pad=n_pad)
+    return SearchPlan(masks=masks, bounds=bounds, sizes=tuple(sizes), n_pad=n_pad, lattice=True)
 
 
 def beam_plan(plan: SearchPlan, sel: np.ndarray, width: int) -> SearchPlan:
@@ -356,6 +368,254 @@ def _numpy_program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
     return _finish(np, _first_sum_np, sel, bits, pre, masks, bounds, w0)
 
 
+# ------------------------------------------------------------- lattice plans: subset DP
+# An exhaustive plan holds every subset of sizes 1..K of each codebook. In colexicographic
+# order the size-k subsets whose largest value is c are the first C(c, k-1) subsets of size
+# k-1 plus c, so every subset's minimum is ``min(its prefix's minimum, t[c])``: one minimum per
+# subset instead of one per (subset, codebook value), over static slices only (no gathers).
+# Rows are put back into ``itertools.combinations`` order afterwards, so first minimisers
+# (the tie-breaking) are unchanged; a minimum is exact, so the values are too. Both backends
+# run this; the mask form above stays for plans that are not lattices (beam, independent).
+# columns of the main pass per piece, so that one level block stays in cache: numpy's levels
+# are (rows, N, width), XLA's per environment (rows, width) with a running sum over
+# environments (XLA CPU's float64 reductions over a middle axis measured several times slower)
+NUMPY_PIECE_ELEMENTS = 2_000_000  # tuned: 1-2 M fastest at N = 8, M = 12
+JAX_PIECE_ELEMENTS = 131_072  # tuned at N = 8, M = 12
+
+
+@lru_cache(maxsize=64)
+def _colex(m: int, kmax: int) -> tuple[tuple[int, ...], np.ndarray]:
+    """Rows per size level and, for every row in combinations order (sizes 1..kmax), its
+    position in the colex-ordered DP output."""
+    counts, perm, off = [], [], 0
+    for k in range(1, kmax + 1):
+        lex = list(itertools.combinations(range(m), k))
+        colex = {c: i for i, c in enumerate(sorted(lex, key=lambda c: c[::-1]))}
+        perm.extend(off + colex[c] for c in lex)
+        counts.append(len(lex))
+        off += len(lex)
+    return tuple(counts), np.array(perm, dtype=np.int32)
+
+
+def _dp_rows(xp, t, kmax: int, out=None):
+    """Every subset's minimum along the leading axis, colex order: ``(M, ...) -> (n, ...)``.
+    With ``out`` (numpy) the levels are written into it in place."""
+    m = t.shape[0]
+    levels = [t]
+    if out is not None:
+        out[:m] = t
+        prev, a = out[:m], m
+        for k in range(2, kmax + 1):
+            start = a
+            for c in range(k - 1, m):
+                n = math.comb(c, k - 1)
+                np.minimum(prev[:n], t[c], out=out[a: a + n])
+                a += n
+            prev = out[start:a]
+        return out[:a]
+    prev = t
+    for k in range(2, kmax + 1):
+        prev = xp.concatenate([xp.minimum(prev[: math.comb(c, k - 1)], t[c][None])
+                               for c in range(k - 1, m)])
+        if xp is jnp:  # materialise: fused, XLA recomputes every level from its prefixes
+            prev = jax.lax.optimization_barrier(prev)
+        levels.append(prev)
+    return xp.concatenate(levels)
+
+
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """Static layout of a lattice search.
+
+    The later types' subset tuples ``r`` are reordered so that each size group is contiguous
+    (row-major inside a group, so first minimisers are unchanged); ``src`` gathers the main
+    pass's input from the DP output (combinations order per type); each group is cut into
+    equal pieces (padded with +inf columns)."""
+
+    counts: tuple[tuple[int, ...], ...]
+    perms: tuple[np.ndarray, ...]
+    src: np.ndarray  # (R,) flat row-major r (combinations order) at each grouped position
+    rtab: np.ndarray  # (R, m - 1) subset row per later type at each grouped position
+    groups: tuple[tuple[int, int, int, int], ...]  # (start, size, piece width, pieces)
+
+
+@lru_cache(maxsize=128)
+def _layout(ms: tuple[int, ...], kmax: tuple[int, ...], cap: int) -> _Layout:
+    cx = [_colex(m, k) for m, k in zip(ms, kmax, strict=True)]
+    counts = tuple(c for c, _ in cx)
+    n_rest = tuple(sum(c) for c in counts[1:])
+    if n_rest:
+        g_rest = tuple(len(c) for c in counts[1:])
+        gids = [_group_ids(_bounds_of(list(c)), sum(c)) for c in counts[1:]]
+        grid = np.meshgrid(*gids, indexing="ij")
+        flat_gid = np.ravel_multi_index(tuple(g.reshape(-1) for g in grid), g_rest)
+        src = np.argsort(flat_gid, kind="stable").astype(np.int32)
+        rtab = np.stack(np.unravel_index(src, n_rest), axis=1).astype(np.int32)
+        sizes = np.bincount(flat_gid, minlength=int(np.prod(g_rest))).tolist()
+    else:
+        src, rtab, sizes = np.zeros(1, np.int32), np.zeros((1, 0), np.int32), [1]
+    groups, a = [], 0
+    for size in sizes:
+        pieces = -(-size // cap)
+        width = -(-size // pieces)
+        groups.append((a, size, width, pieces))
+        a += size
+    return _Layout(counts=counts, perms=tuple(p for _, p in cx), src=src, rtab=rtab,
+                   groups=tuple(groups))
+
+
+def _main_piece(xp, pc, kmax: int, buf=None):
+    """``f[u, r] = sum_e min_{c in S_u} pc[c, e, r]`` for every first-type subset ``u``
+    (colex order) of one piece ``pc (M0, N, P)``; returns its row minima and first arg-minima
+    over ``r``."""
+    if buf is None:
+        f = _dp_rows(xp, pc, kmax).sum(axis=1)
+    else:
+        lev = _dp_rows(np, pc, kmax, out=buf[: , :, : pc.shape[2]])
+        f = lev.sum(axis=1)
+    return f.min(axis=1), f.argmin(axis=1)
+
+
+def _main_pass_np(pre_t, lay, n0, kmax0, buf):
+    """numpy's main pass: per size group of the later types, pieces of ``width`` columns;
+    returns the group minima ``(n0, G_rest)`` (colex rows) and grouped arg-min positions."""
+    w_cols, a_cols = [], []
+    rows = np.arange(n0)
+    for start, size, width, pieces in lay.groups:
+        block = pre_t[:, :, start: start + size]
+        pad = width * pieces - size
+        if pad:
+            block = np.concatenate([block, np.full((*block.shape[:2], pad), np.inf)], axis=2)
+        res = [_main_piece(np, np.ascontiguousarray(block[:, :, i * width:(i + 1) * width]),
+                           kmax0, buf) for i in range(pieces)]
+        mn, am = np.stack([r[0] for r in res]), np.stack([r[1] for r in res])
+        first = mn.argmin(axis=0)  # first piece holding the minimum, per u
+        w_cols.append(mn[first, rows])
+        a_cols.append(start + first * width + am[first, rows])
+    return np.stack(w_cols, axis=1), np.stack(a_cols, axis=1)
+
+
+def _main_pass_jax(pre_t, lay, n0, kmax0, cap):
+    """XLA's main pass: every group cut into pieces of one common width (padded with +inf
+    columns), one ``lax.map`` over all pieces (environments unrolled inside, a running
+    sum), so the program stays small whatever the number of groups."""
+    sizes = [size for _, size, _, _ in lay.groups]
+    # the common width with the fewest padded columns (a piece costs about 8 columns more)
+    width = min(range(1, max(1, min(cap, max(sizes))) + 1),
+                key=lambda w: sum(-(-z // w) * (w + 8) for z in sizes))
+    src, piece_start, spans, p = [], [], [], 0
+    for start, size, _, _ in lay.groups:
+        pieces = -(-size // width)
+        for i in range(pieces):
+            cols = np.arange(start + i * width, start + (i + 1) * width)
+            src.append(np.where(cols < start + size, cols, -1))
+            piece_start.append(start + i * width)
+        spans.append((p, p + pieces))
+        p += pieces
+    src_a = np.concatenate(src).astype(np.int32)
+    m0, n_env = pre_t.shape[0], pre_t.shape[1]
+    cols = jnp.take(pre_t, np.maximum(src_a, 0), axis=2)
+    cols = jnp.where(src_a >= 0, cols, jnp.inf)
+    xs = jnp.transpose(cols.reshape(m0, n_env, p, width), (2, 0, 1, 3))
+
+    def body(pc):
+        f = None
+        for e in range(n_env):  # unrolled: a fori_loop here measured about twice slower
+            d = _dp_rows(jnp, pc[:, e], kmax0)
+            f = d if f is None else f + d
+        return f.min(axis=1), f.argmin(axis=1)
+
+    mn, am = jax.lax.map(body, xs)  # (pieces, n0)
+    pos = np.array(piece_start, dtype=np.int32)[:, None] + am
+    rows = jnp.arange(n0)
+    w_cols, a_cols = [], []
+    for a, b in spans:
+        first = mn[a:b].argmin(axis=0)
+        w_cols.append(mn[a:b][first, rows])
+        a_cols.append(pos[a:b][first, rows])
+    return jnp.stack(w_cols, axis=1), jnp.stack(a_cols, axis=1)
+
+
+def _lattice_search(xp, stats, books, masks, *, ms, kmax, n_pad, bounds0, use_kl,
+                    piece_elements=None):
+    """The whole node search on a lattice plan: tables, subset minima along the later types,
+    the main pass over the first type's subsets (summed over environments, minimised within
+    each size group of the later types, with first arg-minima), the size-vector minima and
+    the back-tracking. Same outputs as :func:`_finish`."""
+    n0 = sum(math.comb(ms[0], k) for k in range(1, kmax[0] + 1))
+    if piece_elements is None:
+        piece_elements = JAX_PIECE_ELEMENTS if xp is jnp else NUMPY_PIECE_ELEMENTS
+    per_col = n0 * (1 if xp is jnp else n_pad)
+    lay = _layout(ms, kmax, max(1, piece_elements // per_col))
+    m = len(ms)
+    beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid = stats
+    kl, bits = _tables(xp, beta_hat, v_hat, spp, s_ii, s_pi, s_pp, n, valid,
+                       list(books[:-1]), books[-1])
+    shape = (kl.shape[0], *ms)
+    kl, bits = kl.reshape(shape), bits.reshape(shape)
+    sel = kl if use_kl else bits
+    pre = sel
+    for j in range(m - 1, 0, -1):
+        dp = _dp_rows(xp, xp.moveaxis(pre, j + 1, 0), kmax[j])
+        pre = xp.moveaxis(xp.take(dp, lay.perms[j], axis=0), 0, j + 1)
+    pre = pre.reshape(n_pad, ms[0], -1)
+    if m > 2:
+        pre = xp.take(pre, lay.src, axis=2)
+    pre_t = xp.transpose(pre, (1, 0, 2))  # (M0, N, R), R grouped
+    buf = None
+    if xp is np:
+        pre_t = np.ascontiguousarray(pre_t)
+        buf = np.empty((n0, n_pad, max(w for _, _, w, _ in lay.groups)))
+    if xp is jnp:
+        w_all, a_all = _main_pass_jax(pre_t, lay, n0, kmax[0],
+                                      max(1, piece_elements // n0))
+    else:
+        w_all, a_all = _main_pass_np(pre_t, lay, n0, kmax[0], buf)
+    perm0 = lay.perms[0]
+    w_all = xp.take(w_all, perm0, axis=0)  # (n0, G_rest), rows in combinations order
+    a_all = xp.take(a_all, perm0, axis=0)
+    best = xp.stack([w_all[a:b].min(axis=0) for a, b in bounds0])  # (G0, G_rest)
+    u0 = xp.stack([w_all[a:b].argmin(axis=0) + a for a, b in bounds0])
+    r = a_all[u0, xp.arange(len(lay.groups))[None, :]]  # (G0, G_rest) grouped positions
+    us = [u0.reshape(-1)] + [xp.asarray(lay.rtab[:, j])[r.reshape(-1)] for j in range(m - 1)]
+    gshape = (len(bounds0), *kmax[1:])
+    return _assign(xp, best.reshape(gshape), us, sel, bits, masks, gshape)
+
+
+def _assign(xp, best, us, sel, bits, masks, gshape):
+    """Every environment's candidate (first flat arg-minimum within the chosen subsets) and
+    the data bits, per size vector."""
+    m = len(masks)
+    gt = int(np.prod(gshape))
+    chosen = [xp.asarray(masks[j])[us[j]] for j in range(m)]  # (Gt, M_j)
+    full = None
+    for j in range(m):
+        shp = [gt] + [1] * m
+        shp[j + 1] = chosen[j].shape[1]
+        mj = chosen[j].reshape(shp)
+        full = mj if full is None else full & mj
+    n_env = sel.shape[0]
+    flat_shape = (gt, n_env, int(np.prod(sel.shape[1:])))
+    masked = xp.where(full[:, None], sel[None], xp.inf).reshape(flat_shape)
+    cand = masked.argmin(axis=-1)
+    b = xp.broadcast_to(bits.reshape(1, n_env, -1), flat_shape)
+    data = xp.take_along_axis(b, cand[..., None], axis=-1)[..., 0].sum(axis=-1)
+    return (best, xp.stack(us).reshape((m, *gshape)), cand.reshape((*gshape, n_env)),
+            data.reshape(gshape))
+
+
+@partial(jax.jit, static_argnames=("ms", "kmax", "n_pad", "bounds0", "use_kl"))
+def _lattice_program(stats, books, *, ms, kmax, n_pad, bounds0, use_kl):
+    masks = tuple(_size_masks(m, tuple(range(1, k + 1))) for m, k in zip(ms, kmax,
+                                                                         strict=True))
+    return _lattice_search(jnp, stats, books, masks, ms=ms, kmax=kmax, n_pad=n_pad,
+                           bounds0=bounds0, use_kl=use_kl)
+
+
+def _is_lattice(plan: SearchPlan) -> bool:
+    return plan.lattice and all(s == tuple(range(1, len(s) + 1)) for s in plan.sizes)
+
+
 def run_search(
     plan: SearchPlan,
     stats: tuple[np.ndarray, ...],
@@ -379,6 +639,16 @@ def run_search(
         minimal selection value, the chosen subset row per type ``(m, G...)``, each
         environment's flat candidate index ``(G..., N_pad)`` and the data bits ``(G...)``.
     """
+    if backend not in ("jax", "numpy"):
+        raise ValueError(f"`backend` must be 'jax' or 'numpy', got {backend!r}")
+    if _is_lattice(plan):
+        ms = tuple(int(mk.shape[1]) for mk in plan.masks)
+        kmax = tuple(len(s) for s in plan.sizes)
+        kw = dict(ms=ms, kmax=kmax, n_pad=plan.n_pad, bounds0=plan.bounds[0], use_kl=use_kl)
+        if backend == "jax":
+            return jax.device_get(_lattice_program(tuple(stats), tuple(books), **kw))
+        return _lattice_search(np, tuple(np.asarray(s) for s in stats),
+                               tuple(np.asarray(b) for b in books), plan.masks, **kw)
     m0 = int(plan.masks[0].shape[1])
     if backend == "jax":
         chunk = _chunking(plan.n_pad, m0, plan.n_subsets, fused=True)

@@ -36,11 +36,21 @@ class NodeChoice:
 
     ks: tuple[int, ...]
     assign: np.ndarray
-    candidates: np.ndarray
     data_bits: float
     model_bits: float
     select_value: float
     subsets: tuple[tuple[int, ...], ...] = ()
+    values: tuple[np.ndarray, ...] = ()
+    rows: np.ndarray | None = None
+
+    @property
+    def candidates(self) -> np.ndarray:
+        """``(C, n_params)``: ``rows`` when given, else the product of the chosen ``values``
+        per type (built on demand: only the optimum's are ever read)."""
+        if self.rows is not None:
+            return self.rows
+        grids = np.meshgrid(*self.values, indexing="ij")
+        return np.stack([g.reshape(-1) for g in grids], axis=1)
 
     @property
     def total_bits(self) -> float:
@@ -144,34 +154,33 @@ def codebook_node(
     best, subsets, cand, data_bits = run_search(
         plan, padded, books, use_kl=config.select == "kl", backend=backend
     )
-    n_sub = plan.n_subsets
     curve = np.full(sum(min(n_env, max(s)) for s in sizes) + 1, np.inf)
     choices: dict[int, NodeChoice] = {}
     table: dict[tuple[int, ...], NodeChoice] = {}
-    grid_shape = tuple(ms)
-    for gv in np.ndindex(*best.shape):
-        ks = tuple(sizes[j][gv[j]] for j in range(len(ms)))
-        if any(k > n_env for k in ks) or not np.isfinite(best[gv]):
+    m = len(ms)
+    chosen = np.unravel_index(cand[..., :n_env], tuple(ms))  # per type (G..., N)
+    assign_all = np.stack([books[j][chosen[j]] for j in range(m)], axis=-1)  # (G..., N, m)
+    cost = [[_codebook_cost(n_env, k, ms[j]) if k <= n_env else np.inf for k in sizes[j]]
+            for j in range(m)]
+    rows = plan.rows
+    for gv in zip(*np.nonzero(np.isfinite(best)), strict=True):
+        gv = tuple(int(g) for g in gv)
+        ks = tuple(sizes[j][gv[j]] for j in range(m))
+        if any(k > n_env for k in ks):
             continue
-        idx = [np.nonzero(plan.masks[j][int(subsets[(j, *gv)])])[0] for j in range(len(ms))]
-        chosen = np.unravel_index(cand[gv][:n_env], grid_shape)
+        idx = tuple(rows[j][int(subsets[(j, *gv)])] for j in range(m))
         data = float(data_bits[gv])
-        model = float(sum(_codebook_cost(n_env, k, m) for k, m in zip(ks, ms, strict=True)))
-        model += charge_bits
-        assign = np.stack([books[j][chosen[j]] for j in range(len(ms))], axis=1)
-        grids = np.meshgrid(*[books[j][idx[j]] for j in range(len(ms))], indexing="ij")
-        cands = np.stack([g.reshape(-1) for g in grids], axis=1)
+        model = float(sum(cost[j][gv[j]] for j in range(m))) + charge_bits
         ch = NodeChoice(
-            ks=ks, assign=assign, candidates=cands, data_bits=data, model_bits=model,
-            select_value=float(best[gv]),
-            subsets=tuple(tuple(int(i) for i in ix) for ix in idx),
+            ks=ks, assign=assign_all[gv], data_bits=data, model_bits=model,
+            select_value=float(best[gv]), subsets=idx,
+            values=tuple(books[j][list(idx[j])] for j in range(m)),
         )
         table[ks] = ch
         k = sum(ks)
         if data + model < curve[k]:
             curve[k] = data + model
             choices[k] = ch
-    del n_sub
     return NodeFit(node=node, parents=parents, curve=curve, choices=choices, table=table,
                    approximate=approximate)
 
@@ -270,7 +279,7 @@ def partition_node(
         vals = block_fit(stats, node, parents, blocks)
         curve[k] = tot[j]
         choices[int(k)] = NodeChoice(
-            ks=(int(k),) * f, assign=vals[parts[j].astype(np.int64)], candidates=vals,
+            ks=(int(k),) * f, assign=vals[parts[j].astype(np.int64)], rows=vals,
             data_bits=float(dat[j]), model_bits=float(tot[j] - dat[j]), select_value=float(tot[j]),
         )
     return NodeFit(node=node, parents=parents, curve=curve, choices=choices)
