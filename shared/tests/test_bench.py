@@ -114,3 +114,25 @@ def test_machine_info_fields():
 def test_machine_info_records_thread_caps(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     assert bench.machine_info()["thread_settings"]["OMP_NUM_THREADS"] == "1"
+
+
+def test_seed_gate_keeps_a_gate_only_on_seeds_that_agree():
+    """DESIGN.md: a noisy GATE needs >= 3 seeds on one side of its threshold."""
+    assert bench.seed_gate([0.05, 0.03, 0.04], 0.02, ">=")[0]
+    assert bench.seed_gate([0.0, 0.01, -0.02], 0.02, ">=")[0]  # all fail: still a GATE
+    gate, why = bench.seed_gate([0.046, -0.031, -0.043], 0.02, ">=")
+    assert not gate and "straddle" in why and "1 of 3" in why
+    assert not bench.seed_gate([0.05, 0.05], 0.02, ">=")[0]  # two seeds: REPORTED
+    assert bench.seed_gate([0.05], 0.02, ">=", min_seeds=1)[0]
+    assert not bench.seed_gate([0.77, 0.91, 1.38], 1.2, "<=")[0]
+    assert not bench.seed_gate([float("nan")] * 3 + [0.1], 0.5, "<=")[0]  # NaN never passes
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"per_seed": [], "threshold": 1.0, "comparator": "<="}, "per_seed"),
+    ({"per_seed": [1.0], "threshold": None, "comparator": "report"}, "comparator"),
+    ({"per_seed": [1.0], "threshold": 1.0, "comparator": "<=", "min_seeds": 0}, "min_seeds"),
+])
+def test_seed_gate_refuses_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        bench.seed_gate(**kwargs)

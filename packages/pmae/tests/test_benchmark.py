@@ -99,15 +99,6 @@ def test_s2_negative_control():
     assert res["S2"].details["per_seed"] == [0.0] * 3
 
 
-def test_seed_gate_rule():
-    """DESIGN.md: a GATE needs >= 3 seeds on one side of the threshold."""
-    ge = lambda v: v >= 0.02  # noqa: E731
-    assert benchmark._seed_gate([0.05, 0.03, 0.04], ge)[0]
-    assert benchmark._seed_gate([0.0, 0.01, -0.02], ge)[0]
-    assert not benchmark._seed_gate([0.046, -0.031, -0.043], ge)[0]  # straddles: REPORTED
-    assert not benchmark._seed_gate([0.05, 0.05], ge)[0]  # two seeds: REPORTED
-
-
 def test_r1_negative_control():
     """A broken 'PMAE' whose accuracy grows with the masked share (the probe reads the ratio)
     puts the best ratio at 0.9 in every seed: R1 fails as a GATE through the same sweep code."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from mpiis.shared.bench import PRESETS, ClaimResult, Context, Option, Suite
+from mpiis.shared.bench import PRESETS, ClaimResult, Context, Option, Suite, seed_gate
 from mpiis.shared.torch import default_device
 
 from . import (
@@ -327,18 +327,6 @@ def s0_result(tr: ImageSet, te: ImageSet) -> ClaimResult:
         details={"chance": 1.0 / len(np.unique(tr.labels)), "n_train": len(tr)})
 
 
-def _seed_gate(per_seed: list[float], passes: Any) -> tuple[bool, str]:
-    """DESIGN.md: a noisy claim is a GATE only on >= 3 seeds that do not straddle its threshold
-    (every seed passes, or every seed fails); otherwise it is REPORTED with its per-seed values.
-    ``passes(v) -> bool`` is the threshold test of one seed."""
-    ok = [bool(passes(v)) for v in per_seed]
-    if len(ok) < 3:
-        return False, f"REPORTED: {len(ok)} seed(s), a GATE needs >= 3 (DESIGN.md)"
-    if all(ok) or not any(ok):
-        return True, "GATE: >= 3 seeds, all on one side of the threshold"
-    return False, "REPORTED: the seeds straddle the threshold (DESIGN.md)"
-
-
 TUNE_LRS = (3e-4, 1e-3, 3e-3)  # the ViT arms' learning-rate grid (CPU recipe: 1e-3)
 TUNE_RATIOS = {"mae": (0.75, 0.5), "pmae": (0.2, 0.1)}  # (default, alternative) mask ratio
 
@@ -402,8 +390,8 @@ def s_results(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet
               or "untuned (lr 1e-3, MAE 0.75, PMAE 0.2)"}
     out: dict[str, ClaimResult] = {}
     s1, s2 = diff("vit", "pmae", "mae"), diff("mlp", "pmae", "random")
-    g1, why1 = _seed_gate(s1, lambda v: v >= S1_MIN_GAIN)
-    g2, why2 = _seed_gate(s2, lambda v: v >= S2_MIN_GAIN)
+    g1, why1 = seed_gate(s1, S1_MIN_GAIN, ">=")
+    g2, why2 = seed_gate(s2, S2_MIN_GAIN, ">=")
     tuned = " tuned (T1)" if vit_hp else ""
     out["S1"] = ClaimResult.measure(
         id="S1", claim=CLAIMS["S1"],
@@ -593,7 +581,7 @@ _PHASES = {"synthetic": _synthetic_phase, "real": _real_phase, "sweep": _sweep_p
 # claim id -> (phase, declared GATE, presets it runs at)
 _CLAIM_PHASE: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     # S1, S2 and R1 are declared GATEs; each result is a GATE only where >= 3 seeds do not
-    # straddle its threshold (`_seed_gate`), and REPORTED with its per-seed values otherwise
+    # straddle its threshold (`seed_gate`), and REPORTED with its per-seed values otherwise
     "S0": ("synthetic", True, PRESETS), "S1": ("synthetic", True, PRESETS),
     "S2": ("synthetic", True, PRESETS), "S3a": ("synthetic", False, PRESETS),
     "S3b": ("synthetic", False, PRESETS), "T1": ("synthetic", False, ("full",)),
@@ -708,7 +696,7 @@ def _sweep(P: _Preset, seed: int, basis: PCABasis, tr: ImageSet, te: ImageSet,
     per_seed_best = [max(PMAE_SWEEP, key=lambda r, s=s: p_seed[r][s]) for s in range(seeds)]
     # a GATE only where >= 3 seeds' argmax lie on one side of 0.5 (DESIGN.md); one seed's
     # argmax over six noisy arms is REPORTED
-    g_r1, why_r1 = _seed_gate(per_seed_best, lambda r: r <= R1_MAX_BEST_RATIO)
+    g_r1, why_r1 = seed_gate(per_seed_best, R1_MAX_BEST_RATIO, "<=")
     res.append(ClaimResult.measure(
         id="R1", claim=CLAIMS["R1"],
         metric=f"argmax_r of the seed-mean probe acc. over r in {PMAE_SWEEP} ({arch}, "

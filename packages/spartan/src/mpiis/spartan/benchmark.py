@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from mpiis.shared.bench import ClaimResult, Context, Option, Suite, compare_speed
+from mpiis.shared.bench import ClaimResult, Context, Option, Suite, compare_speed, seed_gate
 from mpiis.shared.torch import default_device, make_generator
 from mpiis.spartan import (
     TRAINING_REGIMES,
@@ -213,13 +213,21 @@ def _arm_note(ctx: Context) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ GATEs
+def _gate(per_seed: list[float], threshold: float, comparator: Literal["<=", ">="]) -> bool:
+    """DESIGN.md's seed rule: a G-claim is a GATE unless its seeds straddle the threshold. The
+    brief's quick preset runs one seed, so one seed is enough here (min_seeds=1, a deviation the
+    README states); at full (three seeds) a straddling claim is REPORTED."""
+    return seed_gate(per_seed, threshold, comparator, min_seeds=1)[0]
+
+
 @suite.claim("G1", CLAIMS["G1"], gate=True)
 def _g1(ctx: Context) -> ClaimResult:
     runs = [_observational(ctx, s) for s in _seeds(ctx)]
     return ClaimResult.measure(
         id="G1", claim=CLAIMS["G1"],
         metric="edge F1 over ordered object pairs of contact transitions (test split)",
-        value=[r["scores"].f1 for r in runs], threshold=0.75, comparator=">=", gate=True,
+        value=(v := [r["scores"].f1 for r in runs]), threshold=0.75, comparator=">=",
+        gate=_gate(v, 0.75, ">="),
         baseline=float(np.mean([r["dense_scores"].f1 for r in runs])),
         paper="brief prototype: SPARTAN F1 0.89, dense attention read-out 0.90",
         details={**_arm_note(ctx),
@@ -235,7 +243,8 @@ def _g2(ctx: Context) -> ClaimResult:
     return ClaimResult.measure(
         id="G2", claim=CLAIMS["G2"],
         metric="false-positive rate over ordered object pairs of no-contact transitions",
-        value=[r["scores"].fpr for r in runs], threshold=0.02, comparator="<=", gate=True,
+        value=(v := [r["scores"].fpr for r in runs]), threshold=0.02, comparator="<=",
+        gate=_gate(v, 0.02, "<="),
         baseline=float(np.mean([r["dense_scores"].fpr for r in runs])),
         paper="brief prototype: SPARTAN FPR 0.008, dense 0.020",
         details={**_arm_note(ctx), "dense_fpr": [r["dense_scores"].fpr for r in runs]})
@@ -248,7 +257,7 @@ def _g3(ctx: Context) -> ClaimResult:
     return ClaimResult.measure(
         id="G3", claim=CLAIMS["G3"],
         metric="SHD(SPARTAN) / SHD(dense attention read-out), per transition, test split",
-        value=ratio, threshold=0.8, comparator="<=", gate=True,
+        value=ratio, threshold=0.8, comparator="<=", gate=_gate(ratio, 0.8, "<="),
         baseline=float(np.mean([r["dense_scores"].shd for r in runs])),
         paper="brief prototype: SHD 0.27 vs 0.57 (ratio 0.47); empty graph 0.33",
         details={**_arm_note(ctx), "shd": [r["scores"].shd for r in runs],
@@ -262,8 +271,8 @@ def _g4(ctx: Context) -> ClaimResult:
     return ClaimResult.measure(
         id="G4", claim=CLAIMS["G4"],
         metric="test MSE (standardised residuals, all objects) SPARTAN / dense",
-        value=[r["mse"] / r["dense_mse"] for r in runs], threshold=1.2, comparator="<=",
-        gate=True, baseline=float(np.mean([r["dense_mse"] for r in runs])),
+        value=(v := [r["mse"] / r["dense_mse"] for r in runs]), threshold=1.2, comparator="<=",
+        gate=_gate(v, 1.2, "<="), baseline=float(np.mean([r["dense_mse"] for r in runs])),
         paper="brief prototype: 0.94; paper: matches or beats the dense Transformer",
         details={**_arm_note(ctx), "mse": [r["mse"] for r in runs],
                  "dense_mse": [r["dense_mse"] for r in runs]})

@@ -32,6 +32,7 @@ from ._claim import COMPARATORS as COMPARATORS
 from ._claim import PRESETS as PRESETS
 from ._claim import ClaimResult as ClaimResult
 from ._claim import check_preset as check_preset
+from ._claim import seed_gate as seed_gate
 from ._claim import timer as timer
 from ._cli import main as main
 from ._runner import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
@@ -74,6 +75,7 @@ __all__ = [
     "record_version",
     "render_markdown",
     "run_suite",
+    "seed_gate",
     "thread_settings",
     "timer",
 ]

@@ -40,6 +40,31 @@ def _compare(value: float | None, comparator: str, threshold: Any) -> bool | Non
     return bool(ops[comparator](value, threshold))
 
 
+def seed_gate(per_seed: Sequence[float], threshold: Any, comparator: Comparator, *,
+              min_seeds: int = 3) -> tuple[bool, str]:
+    """DESIGN.md's rule for a noisy claim declared a GATE: it is a GATE only on at least
+    ``min_seeds`` seeds that all fall on one side of its threshold (every seed passes, or every
+    seed fails); otherwise it is REPORTED with its per-seed values.
+
+    Returns ``(gate, reason)``; pass ``gate`` to :meth:`ClaimResult.measure` and keep ``reason``
+    in the details (``"gate_rule"``). ``min_seeds`` below 3 is for briefs whose preset runs a
+    claim on fewer seeds; say so where it is used.
+    """
+    if comparator == "report":
+        raise ValueError("`comparator` 'report' has no threshold to straddle")
+    if min_seeds < 1:
+        raise ValueError(f"`min_seeds` must be >= 1, got {min_seeds}")
+    ok = [bool(_compare(float(v), comparator, threshold)) for v in per_seed]
+    if not ok:
+        raise ValueError("`per_seed` is empty")
+    if len(ok) < min_seeds:
+        return False, f"REPORTED: {len(ok)} seed(s), a GATE needs >= {min_seeds} (DESIGN.md)"
+    if all(ok) or not any(ok):
+        return True, f"GATE: {len(ok)} seed(s), all on one side of the threshold"
+    return False, (f"REPORTED: the seeds straddle the threshold ({sum(ok)} of {len(ok)} pass; "
+                   "DESIGN.md)")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClaimResult:
     """One claim of a paper, measured.
