@@ -380,7 +380,8 @@ def _numpy_program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
 # are (rows, N, width), XLA's per environment (rows, width) with a running sum over
 # environments (XLA CPU's float64 reductions over a middle axis measured several times slower)
 NUMPY_PIECE_ELEMENTS = 2_000_000  # tuned: 1-2 M fastest at N = 8, M = 12
-JAX_PIECE_ELEMENTS = 131_072  # tuned at N = 8, M = 12
+JAX_PIECE_ELEMENTS = 131_072  # tuned at N = 8, M = 12 (DP form)
+JAX_PIECE_COLUMNS = 128  # bitmask form: 64-1024 measured alike at N = 8, M = 12
 
 
 @lru_cache(maxsize=64)
@@ -495,10 +496,59 @@ def _main_pass_np(pre_t, lay, n0, kmax0, buf):
     return np.stack(w_cols, axis=1), np.stack(a_cols, axis=1)
 
 
-def _main_pass_jax(pre_t, lay, n0, kmax0, cap):
+@lru_cache(maxsize=64)
+def _colex_bitmasks(m: int, kmax: int) -> np.ndarray:
+    """The bitmask (bit ``c`` for codebook value ``c``) of every colex-ordered DP row."""
+    out = [sum(1 << c for c in comb)
+           for k in range(1, kmax + 1)
+           for comb in sorted(itertools.combinations(range(m), k), key=lambda c: c[::-1])]
+    return np.array(out, dtype=np.int32)
+
+
+def _bitmask_minima(xp, t):
+    """``(m, ...) -> (2^m, ...)``: the minimum of ``t`` over every bitmask of its leading
+    axis (+inf for the empty one), by doubling."""
+    out = xp.full((1, *t.shape[1:]), xp.inf, dtype=t.dtype)
+    for c in range(t.shape[0]):
+        out = xp.concatenate([out, xp.minimum(out, t[c][None])])
+    return out
+
+
+def _min_argmin_last(f):
+    """Minimum and first arg-minimum over the last axis of ``f (rows, W)`` in one variadic
+    reduction (so the producer of ``f`` is fused into it once, not once per output)."""
+    idx = jax.lax.broadcasted_iota(jnp.int32, f.shape, 1)
+
+    def pick(x, y):
+        (xv, xi), (yv, yi) = x, y
+        take_x = (xv < yv) | ((xv == yv) & (xi < yi))
+        return jnp.where(take_x, xv, yv), jnp.where(take_x, xi, yi)
+
+    init = (jnp.array(jnp.inf, f.dtype), jnp.array(np.iinfo(np.int32).max, jnp.int32))
+    return jax.lax.reduce((f, idx), init, pick, (1,))
+
+
+def _main_pass_jax(pre_t, lay, n0, kmax0, cap, cap_bits=JAX_PIECE_COLUMNS):
     """XLA's main pass: every group cut into pieces of one common width (padded with +inf
     columns), one ``lax.map`` over all pieces (environments unrolled inside, a running
-    sum), so the program stays small whatever the number of groups."""
+    sum), so the program stays small whatever the number of groups.
+
+    Where the first type's subsets fill most of its bitmask lattice (``K`` close to ``M0``,
+    the benchmark grid), a subset's minimum is ``min(lo[S & low half], hi[S & high half])``
+    with ``lo`` / ``hi`` the minima over every bitmask of each half of the codebook (2 x 64
+    rows at ``M0 = 12``, in cache). XLA fuses that outer minimum, the running sum over
+    environments and the minimum / first arg-minimum over the piece's columns into one
+    reduction, so the ``(subsets, columns)`` sums are never written to memory (numpy must
+    write them; measured slower for numpy than its in-place DP, so numpy keeps the DP). The
+    rows are then put in colex order (the unused bitmasks, empty and sizes above ``K``,
+    dropped); the values and first arg-minima are those of the DP."""
+    m0, n_env = pre_t.shape[0], pre_t.shape[1]
+    lo = (m0 + 1) // 2
+    rowsel = _colex_bitmasks(m0, kmax0)
+    if (1 << m0) > 2 * (n0 + 1):  # the bitmask grid would waste over half its rows
+        rowsel = None
+    else:
+        cap = cap_bits
     sizes = [size for _, size, _, _ in lay.groups]
     # the common width with the fewest padded columns (a piece costs about 8 columns more)
     width = min(range(1, max(1, min(cap, max(sizes))) + 1),
@@ -513,19 +563,29 @@ def _main_pass_jax(pre_t, lay, n0, kmax0, cap):
         spans.append((p, p + pieces))
         p += pieces
     src_a = np.concatenate(src).astype(np.int32)
-    m0, n_env = pre_t.shape[0], pre_t.shape[1]
     cols = jnp.take(pre_t, np.maximum(src_a, 0), axis=2)
     cols = jnp.where(src_a >= 0, cols, jnp.inf)
     xs = jnp.transpose(cols.reshape(m0, n_env, p, width), (2, 0, 1, 3))
 
     def body(pc):
+        if rowsel is None:
+            f = None
+            for e in range(n_env):  # unrolled: a fori_loop here measured about twice slower
+                d = _dp_rows(jnp, pc[:, e], kmax0)
+                f = d if f is None else f + d
+            return f.min(axis=1), f.argmin(axis=1)
+        # minima over every bitmask of each half of the codebook, (2^lo, N, W), (2^hi, N, W)
+        lo_min = jax.lax.optimization_barrier(_bitmask_minima(jnp, pc[:lo]))
+        hi_min = jax.lax.optimization_barrier(_bitmask_minima(jnp, pc[lo:]))
         f = None
-        for e in range(n_env):  # unrolled: a fori_loop here measured about twice slower
-            d = _dp_rows(jnp, pc[:, e], kmax0)
+        for e in range(n_env):  # f[hi, lo, w], never materialised: fused into the reduce
+            d = jnp.minimum(hi_min[:, None, e, :], lo_min[None, :, e, :])
             f = d if f is None else f + d
-        return f.min(axis=1), f.argmin(axis=1)
+        return _min_argmin_last(f.reshape(-1, width))
 
-    mn, am = jax.lax.map(body, xs)  # (pieces, n0)
+    mn, am = jax.lax.map(body, xs)  # (pieces, n0), or (pieces, 2^M0) in bitmask order
+    if rowsel is not None:
+        mn, am = mn[:, rowsel], am[:, rowsel]
     pos = np.array(piece_start, dtype=np.int32)[:, None] + am
     rows = jnp.arange(n0)
     w_cols, a_cols = [], []
@@ -568,7 +628,7 @@ def _lattice_search(xp, stats, books, masks, *, ms, kmax, n_pad, bounds0, use_kl
         buf = np.empty((n0, n_pad, max(w for _, _, w, _ in lay.groups)))
     if xp is jnp:
         w_all, a_all = _main_pass_jax(pre_t, lay, n0, kmax[0],
-                                      max(1, piece_elements // n0))
+                                      max(1, piece_elements // n0), JAX_PIECE_COLUMNS)
     else:
         w_all, a_all = _main_pass_np(pre_t, lay, n0, kmax[0], buf)
     perm0 = lay.perms[0]
