@@ -14,9 +14,11 @@ that run the same algorithm step for step:
   port of the official algorithm (:mod:`._reference`) stays for parity.
 
 Exhaustive (lattice) plans run :func:`_lattice_search`: every subset's minimum comes from a
-subset DP over colex-ordered prefixes (one minimum per subset), in one jitted program per
-node shape (``lax.map`` over equal column pieces) or in numpy in place; beam and
-``independent`` plans run the masked form below.
+subset DP over colex-ordered prefixes (one minimum per subset), in numpy in place; the
+jitted program per node shape (``lax.map`` over equal column pieces) computes the same
+minima from the two halves of the codebook's bitmask lattice, fused with the sum over
+environments and the column minima (:func:`_main_pass_jax`), or runs the DP where the size cap
+``K`` is far below ``M``; beam and ``independent`` plans run the masked form below.
 
 The main pass keeps only the size-group minima ``w[u0, g1, ..., g_{m-1}]``; the first
 minimising subset of type 0 is read off them and those of the later types are found by
