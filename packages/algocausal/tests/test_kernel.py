@@ -21,11 +21,21 @@ def test_numpy_backend_equals_jax(small_problem):
             assert e["data_bits"] == pytest.approx(f["data_bits"], rel=1e-12)
 
 
-@pytest.mark.parametrize(("n_envs", "m"), [(2, 6), (3, 6), (4, 5)])
-def test_bitmask_and_dp_main_pass_match_numpy_with_ties(n_envs, m):
-    # (2, 6) runs XLA's subset DP, the others its bitmask form (K close to M); repeated
-    # codebook values make ties, which must break as in numpy (first subset, first column)
+@pytest.mark.parametrize(("n_envs", "m", "loop"), [(2, 6, False), (3, 6, False),
+                                                   (4, 5, False), (4, 5, True)])
+def test_bitmask_and_dp_main_pass_match_numpy_with_ties(n_envs, m, loop, monkeypatch):
+    # (2, 6) runs XLA's subset DP, the others its bitmask form (K close to M), in one pass
+    # or (loop) in a lax.map over pieces as at N = 8, M = 12; repeated codebook values make
+    # ties, which must break as in numpy (first subset, first column)
+    import jax
+
+    from mpiis.algocausal import _kernel
     from mpiis.algocausal.benchmark import _random_problem
+
+    if loop:
+        monkeypatch.setattr(_kernel, "JAX_ONE_SHOT_ELEMENTS", 0)
+        monkeypatch.setattr(_kernel, "JAX_PIECE_COLUMNS", 8)
+        jax.clear_caches()
 
     data, books = _random_problem(np.random.default_rng([3, n_envs, m]), n_envs, m)
     books = {k: np.sort(np.concatenate([v[: m - 2], v[: 2]])) for k, v in books.items()}
@@ -36,6 +46,8 @@ def test_bitmask_and_dp_main_pass_match_numpy_with_ties(n_envs, m):
     for mech in ("X1", "X2"):
         for kv, e in res["jax"].mechanism_tables[mech].items():
             assert e["subsets"] == res["numpy"].mechanism_tables[mech][kv]["subsets"]
+    if loop:
+        jax.clear_caches()  # later tests compile with the shipped constants
 
 
 def test_env_buckets_pad_without_changing_results():
