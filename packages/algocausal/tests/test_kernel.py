@@ -21,6 +21,35 @@ def test_numpy_backend_equals_jax(small_problem):
             assert e["data_bits"] == pytest.approx(f["data_bits"], rel=1e-12)
 
 
+@pytest.mark.parametrize(("n_envs", "m", "loop"), [(2, 6, False), (3, 6, False),
+                                                   (4, 5, False), (4, 5, True)])
+def test_bitmask_and_dp_main_pass_match_numpy_with_ties(n_envs, m, loop, monkeypatch):
+    # (2, 6) runs XLA's subset DP, the others its bitmask form (K close to M), in one pass
+    # or (loop) in a lax.map over pieces as at N = 8, M = 12; repeated codebook values make
+    # ties, which must break as in numpy (first subset, first column)
+    import jax
+
+    from mpiis.algocausal import _kernel
+    from mpiis.algocausal.benchmark import _random_problem
+
+    if loop:
+        monkeypatch.setattr(_kernel, "JAX_ONE_SHOT_ELEMENTS", 0)
+        monkeypatch.setattr(_kernel, "JAX_PIECE_COLUMNS", 8)
+        jax.clear_caches()
+
+    data, books = _random_problem(np.random.default_rng([3, n_envs, m]), n_envs, m)
+    books = {k: np.sort(np.concatenate([v[: m - 2], v[: 2]])) for k, v in books.items()}
+    res = {be: compress(data, ("X1", "X2"), codebook=books,
+                        config=CompressionConfig(codebook_size=m, backend=be))
+           for be in ("jax", "numpy")}
+    np.testing.assert_allclose(res["jax"].curve, res["numpy"].curve, rtol=1e-12)
+    for mech in ("X1", "X2"):
+        for kv, e in res["jax"].mechanism_tables[mech].items():
+            assert e["subsets"] == res["numpy"].mechanism_tables[mech][kv]["subsets"]
+    if loop:
+        jax.clear_caches()  # later tests compile with the shipped constants
+
+
 def test_env_buckets_pad_without_changing_results():
     assert [env_bucket(n) for n in (1, 2, 3, 4, 5, 6, 7, 9, 13)] == [1, 2, 3, 4, 6, 6, 8, 10, 16]
     d = simulate_sparse_shift(rng=np.random.default_rng(2), n_envs=5, n_per_env=40)

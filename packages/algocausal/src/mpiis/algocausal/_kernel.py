@@ -14,9 +14,11 @@ that run the same algorithm step for step:
   port of the official algorithm (:mod:`._reference`) stays for parity.
 
 Exhaustive (lattice) plans run :func:`_lattice_search`: every subset's minimum comes from a
-subset DP over colex-ordered prefixes (one minimum per subset), in one jitted program per
-node shape (``lax.map`` over equal column pieces) or in numpy in place; beam and
-``independent`` plans run the masked form below.
+subset DP over colex-ordered prefixes (one minimum per subset), in numpy in place; the
+jitted program per node shape (``lax.map`` over equal column pieces) computes the same
+minima from the two halves of the codebook's bitmask lattice, fused with the sum over
+environments and the column minima (:func:`_main_pass_jax`), or runs the DP where the size cap
+``K`` is far below ``M``; beam and ``independent`` plans run the masked form below.
 
 The main pass keeps only the size-group minima ``w[u0, g1, ..., g_{m-1}]``; the first
 minimising subset of type 0 is read off them and those of the later types are found by
@@ -380,7 +382,11 @@ def _numpy_program(stats, books, masks, *, bounds, chunk: int, use_kl: bool):
 # are (rows, N, width), XLA's per environment (rows, width) with a running sum over
 # environments (XLA CPU's float64 reductions over a middle axis measured several times slower)
 NUMPY_PIECE_ELEMENTS = 2_000_000  # tuned: 1-2 M fastest at N = 8, M = 12
-JAX_PIECE_ELEMENTS = 131_072  # tuned at N = 8, M = 12
+JAX_PIECE_ELEMENTS = 131_072  # tuned at N = 8, M = 12 (DP form)
+JAX_PIECE_COLUMNS = 128  # bitmask form: 64-1024 measured alike at N = 8, M = 12
+# bitmask form: below this many half-lattice minima (all pieces) one vmapped pass, no loop
+# (N = 6, M = 8: 0.66 ms vs 0.92 ms per node search; N = 8, M = 12 the loop: 0.09 s vs 0.11 s)
+JAX_ONE_SHOT_ELEMENTS = 262_144
 
 
 @lru_cache(maxsize=64)
@@ -466,21 +472,19 @@ def _layout(ms: tuple[int, ...], kmax: tuple[int, ...], cap: int) -> _Layout:
 
 def _main_piece(xp, pc, kmax: int, buf=None):
     """``f[u, r] = sum_e min_{c in S_u} pc[c, e, r]`` for every first-type subset ``u``
-    (colex order) of one piece ``pc (M0, N, P)``; returns its row minima and first arg-minima
-    over ``r``."""
+    (colex order) of one piece ``pc (M0, N, P)``; returns its row minima over ``r``."""
     if buf is None:
         f = _dp_rows(xp, pc, kmax).sum(axis=1)
     else:
         lev = _dp_rows(np, pc, kmax, out=buf[: , :, : pc.shape[2]])
         f = lev.sum(axis=1)
-    return f.min(axis=1), f.argmin(axis=1)
+    return f.min(axis=1)
 
 
 def _main_pass_np(pre_t, lay, n0, kmax0, buf):
     """numpy's main pass: per size group of the later types, pieces of ``width`` columns;
-    returns the group minima ``(n0, G_rest)`` (colex rows) and grouped arg-min positions."""
-    w_cols, a_cols = [], []
-    rows = np.arange(n0)
+    returns the group minima ``(n0, G_rest)`` (colex rows)."""
+    w_cols = []
     for start, size, width, pieces in lay.groups:
         block = pre_t[:, :, start: start + size]
         pad = width * pieces - size
@@ -488,17 +492,51 @@ def _main_pass_np(pre_t, lay, n0, kmax0, buf):
             block = np.concatenate([block, np.full((*block.shape[:2], pad), np.inf)], axis=2)
         res = [_main_piece(np, np.ascontiguousarray(block[:, :, i * width:(i + 1) * width]),
                            kmax0, buf) for i in range(pieces)]
-        mn, am = np.stack([r[0] for r in res]), np.stack([r[1] for r in res])
-        first = mn.argmin(axis=0)  # first piece holding the minimum, per u
-        w_cols.append(mn[first, rows])
-        a_cols.append(start + first * width + am[first, rows])
-    return np.stack(w_cols, axis=1), np.stack(a_cols, axis=1)
+        w_cols.append(np.stack(res).min(axis=0))
+    return np.stack(w_cols, axis=1)
 
 
-def _main_pass_jax(pre_t, lay, n0, kmax0, cap):
+@lru_cache(maxsize=64)
+def _colex_bitmasks(m: int, kmax: int) -> np.ndarray:
+    """The bitmask (bit ``c`` for codebook value ``c``) of every colex-ordered DP row."""
+    out = [sum(1 << c for c in comb)
+           for k in range(1, kmax + 1)
+           for comb in sorted(itertools.combinations(range(m), k), key=lambda c: c[::-1])]
+    return np.array(out, dtype=np.int32)
+
+
+def _bitmask_minima(xp, t):
+    """``(m, ...) -> (2^m, ...)``: the minimum of ``t`` over every bitmask of its leading
+    axis (+inf for the empty one), by doubling."""
+    out = xp.full((1, *t.shape[1:]), xp.inf, dtype=t.dtype)
+    for c in range(t.shape[0]):
+        out = xp.concatenate([out, xp.minimum(out, t[c][None])])
+    return out
+
+
+def _main_pass_jax(pre_t, lay, n0, kmax0, cap, cap_bits=JAX_PIECE_COLUMNS):
     """XLA's main pass: every group cut into pieces of one common width (padded with +inf
     columns), one ``lax.map`` over all pieces (environments unrolled inside, a running
-    sum), so the program stays small whatever the number of groups."""
+    sum), so the program stays small whatever the number of groups.
+
+    Where the first type's subsets fill most of its bitmask lattice (``K`` close to ``M0``,
+    the benchmark grid), a subset's minimum is ``min(lo[S & low half], hi[S & high half])``
+    with ``lo`` / ``hi`` the minima over every bitmask of each half of the codebook (2 x 64
+    rows at ``M0 = 12``, in cache). XLA fuses that outer minimum, the running sum over
+    environments and the minimum over the piece's columns into one reduction, so the
+    ``(subsets, columns)`` sums are never written to memory (numpy must write them; measured
+    slower for numpy than its in-place DP, so numpy keeps the DP). The rows are then put in
+    colex order (the unused bitmasks, empty and sizes above ``K``, dropped); the values are
+    those of the DP. Returns the group minima ``(n0, G_rest)``; both backends find the first
+    arg-minimum columns afterwards for the chosen rows only (:func:`_first_columns`), which
+    made XLA's pass about a third faster (a plain min reduction instead of a variadic one)."""
+    m0, n_env = pre_t.shape[0], pre_t.shape[1]
+    lo = (m0 + 1) // 2
+    rowsel = _colex_bitmasks(m0, kmax0)
+    if (1 << m0) > 2 * (n0 + 1):  # the bitmask grid would waste over half its rows
+        rowsel = None
+    else:
+        cap = cap_bits
     sizes = [size for _, size, _, _ in lay.groups]
     # the common width with the fewest padded columns (a piece costs about 8 columns more)
     width = min(range(1, max(1, min(cap, max(sizes))) + 1),
@@ -513,27 +551,56 @@ def _main_pass_jax(pre_t, lay, n0, kmax0, cap):
         spans.append((p, p + pieces))
         p += pieces
     src_a = np.concatenate(src).astype(np.int32)
-    m0, n_env = pre_t.shape[0], pre_t.shape[1]
     cols = jnp.take(pre_t, np.maximum(src_a, 0), axis=2)
     cols = jnp.where(src_a >= 0, cols, jnp.inf)
     xs = jnp.transpose(cols.reshape(m0, n_env, p, width), (2, 0, 1, 3))
 
     def body(pc):
+        if rowsel is None:
+            f = None
+            for e in range(n_env):  # unrolled: a fori_loop here measured about twice slower
+                d = _dp_rows(jnp, pc[:, e], kmax0)
+                f = d if f is None else f + d
+            return f.min(axis=1)
+        # minima over every bitmask of each half of the codebook, (2^lo, N, W), (2^hi, N, W)
+        lo_min = jax.lax.optimization_barrier(_bitmask_minima(jnp, pc[:lo]))
+        hi_min = jax.lax.optimization_barrier(_bitmask_minima(jnp, pc[lo:]))
         f = None
-        for e in range(n_env):  # unrolled: a fori_loop here measured about twice slower
-            d = _dp_rows(jnp, pc[:, e], kmax0)
+        for e in range(n_env):  # f[hi, lo, w], never materialised: fused into the reduce
+            d = jnp.minimum(hi_min[:, None, e, :], lo_min[None, :, e, :])
             f = d if f is None else f + d
-        return f.min(axis=1), f.argmin(axis=1)
+        return f.reshape(-1, width).min(axis=1)
 
-    mn, am = jax.lax.map(body, xs)  # (pieces, n0)
-    pos = np.array(piece_start, dtype=np.int32)[:, None] + am
-    rows = jnp.arange(n0)
-    w_cols, a_cols = [], []
-    for a, b in spans:
-        first = mn[a:b].argmin(axis=0)
-        w_cols.append(mn[a:b][first, rows])
-        a_cols.append(pos[a:b][first, rows])
-    return jnp.stack(w_cols, axis=1), jnp.stack(a_cols, axis=1)
+    halves = p * ((1 << lo) + (1 << (m0 - lo))) * n_env * width
+    if rowsel is not None and halves <= JAX_ONE_SHOT_ELEMENTS:
+        mn = jax.vmap(body)(xs)  # small: every piece at once, no loop
+    else:
+        mn = jax.lax.map(body, xs)  # (pieces, n0), or (pieces, 2^M0) in bitmask order
+    if rowsel is not None:
+        mn = mn[:, rowsel]
+    return jnp.stack([mn[a:b].min(axis=0) for a, b in spans], axis=1)
+
+
+def _first_columns(xp, pre_t, mask0, u0, lay):
+    """For every size vector, the first grouped column ``r`` (within the size group of the
+    later types) at which the chosen first-type subset ``u0[g0, g]`` reaches its minimum:
+    the main pass keeps only the minima, so the few chosen rows are recomputed here, with
+    the environments summed in each backend's main-pass order (bitwise the same sums)."""
+    n_env = pre_t.shape[1]
+    mk = xp.asarray(mask0)[u0]  # (G0, G_rest, M0)
+    cols = []
+    for g, (start, size, _, _) in enumerate(lay.groups):
+        blk = pre_t[:, :, start: start + size]  # (M0, N, size)
+        hit = mk[:, g, :, None, None]  # (G0, M0, 1, 1)
+        mins = xp.where(hit, blk[None], xp.inf).min(axis=1)  # (G0, N, size)
+        if xp is np:
+            f = mins.sum(axis=1)
+        else:
+            f = mins[:, 0]
+            for e in range(1, n_env):
+                f = f + mins[:, e]
+        cols.append(start + f.argmin(axis=1))
+    return xp.stack(cols, axis=1)
 
 
 def _lattice_search(xp, stats, books, masks, *, ms, kmax, n_pad, bounds0, use_kl,
@@ -567,16 +634,15 @@ def _lattice_search(xp, stats, books, masks, *, ms, kmax, n_pad, bounds0, use_kl
         pre_t = np.ascontiguousarray(pre_t)
         buf = np.empty((n0, n_pad, max(w for _, _, w, _ in lay.groups)))
     if xp is jnp:
-        w_all, a_all = _main_pass_jax(pre_t, lay, n0, kmax[0],
-                                      max(1, piece_elements // n0))
+        w_all = _main_pass_jax(pre_t, lay, n0, kmax[0],
+                                      max(1, piece_elements // n0), JAX_PIECE_COLUMNS)
     else:
-        w_all, a_all = _main_pass_np(pre_t, lay, n0, kmax[0], buf)
+        w_all = _main_pass_np(pre_t, lay, n0, kmax[0], buf)
     perm0 = lay.perms[0]
     w_all = xp.take(w_all, perm0, axis=0)  # (n0, G_rest), rows in combinations order
-    a_all = xp.take(a_all, perm0, axis=0)
     best = xp.stack([w_all[a:b].min(axis=0) for a, b in bounds0])  # (G0, G_rest)
     u0 = xp.stack([w_all[a:b].argmin(axis=0) + a for a, b in bounds0])
-    r = a_all[u0, xp.arange(len(lay.groups))[None, :]]  # (G0, G_rest) grouped positions
+    r = _first_columns(xp, pre_t, masks[0], u0, lay)  # (G0, G_rest) grouped positions
     us = [u0.reshape(-1)] + [xp.asarray(lay.rtab[:, j])[r.reshape(-1)] for j in range(m - 1)]
     gshape = (len(bounds0), *kmax[1:])
     return _assign(xp, best.reshape(gshape), us, sel, bits, masks, gshape)

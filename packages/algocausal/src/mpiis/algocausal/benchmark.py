@@ -823,7 +823,7 @@ def a11(ctx: Context) -> list[ClaimResult]:
             f"algorithm in vectorised numpy, N={n_envs} M={m}.", metric="median numpy time / "
             "median JAX time (warm, interleaved), bivariate compress", value=ratio,
             paper="issue #12 asks > 1 from N=6, M=8 up; at small sizes fixed per-call costs "
-            "dominate (both backends run the same subset DP)",
+            "dominate (both backends compute the same subset minima)",
             details={**sc.details(), "jax_compile_s": sc.compile_seconds("jax")},
         ))
         if (n_envs, m) == tuple(p["grid"][-1]):
