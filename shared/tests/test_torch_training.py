@@ -202,3 +202,27 @@ def test_single_process_info_is_a_no_op(monkeypatch):
     assert st.distributed_sampler([1, 2], info, shuffle=True) is None
     t = torch.ones(2)
     assert st.all_reduce_mean(t, info) is t
+
+
+def test_cleanup_distributed_meets_at_a_barrier_unless_unwinding(monkeypatch):
+    """Ranks leave together on success; a rank that failed leaves at once (no barrier)."""
+    import torch.distributed as dist
+
+    from mpiis.shared.torch import cleanup_distributed
+
+    calls: list[str] = []
+    monkeypatch.setattr(dist, "is_initialized", lambda: True)
+    monkeypatch.setattr(dist, "barrier", lambda: calls.append("barrier"))
+    monkeypatch.setattr(dist, "destroy_process_group", lambda: calls.append("destroy"))
+    cleanup_distributed()
+    assert calls == ["barrier", "destroy"]
+    calls.clear()
+    with pytest.raises(RuntimeError, match="rank failed"):
+        try:
+            raise RuntimeError("rank failed")
+        finally:
+            cleanup_distributed()
+    assert calls == ["destroy"]
+    calls.clear()
+    cleanup_distributed(barrier=False)
+    assert calls == ["destroy"]

@@ -72,10 +72,22 @@ def init_distributed(backend: str | None = None, *, device: str | None = None) -
     return DistInfo(rank, world, local, dev, True)
 
 
-def cleanup_distributed() -> None:
-    """Leave the process group, when one is active."""
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+def cleanup_distributed(*, barrier: bool | None = None) -> None:
+    """Leave the process group, when one is active.
+
+    The ranks first meet at a barrier, so that none tears its gloo/NCCL connections down while
+    a peer still uses them (rank 0 saving a checkpoint while rank 1 leaves made gloo abort the
+    other process with "terminate called without an active exception"). ``barrier=None``
+    (default) skips the barrier when called while an exception propagates (from a ``finally``
+    block): a failed rank must not wait for peers that may be stuck in a collective.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if barrier is None:
+        barrier = sys.exc_info()[1] is None
+    if barrier:
+        dist.barrier()
+    dist.destroy_process_group()
 
 
 def wrap_ddp(model: torch.nn.Module, info: DistInfo, **kwargs: Any) -> torch.nn.Module:
