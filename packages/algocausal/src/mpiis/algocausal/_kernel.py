@@ -289,21 +289,7 @@ def _finish(xp, first_sum, sel, bits, pre, masks, bounds, w0):
                 later[j - 1].append(uj)
                 t = t[rows, uj]
         us += [xp.concatenate(parts) for parts in later]
-    chosen = [masks[j][us[j]] for j in range(m)]  # (Gt, M_j)
-    full = None
-    for j in range(m):
-        shape = [gt] + [1] * m
-        shape[j + 1] = chosen[j].shape[1]
-        mj = chosen[j].reshape(shape)
-        full = mj if full is None else full & mj
-    n_env = sel.shape[0]
-    flat_shape = (gt, n_env, int(np.prod(sel.shape[1:])))
-    masked = xp.where(full[:, None], sel[None], xp.inf).reshape(flat_shape)
-    cand = masked.argmin(axis=-1)  # (Gt, N) flat candidate index
-    b = xp.broadcast_to(bits.reshape(1, n_env, -1), flat_shape)
-    data = xp.take_along_axis(b, cand[..., None], axis=-1)[..., 0].sum(axis=-1)
-    return (best, xp.stack(us).reshape((m, *gshape)), cand.reshape((*gshape, n_env)),
-            data.reshape(gshape))
+    return _assign(xp, best, us, sel, bits, masks, gshape)
 
 
 def _chunking(n_env: int, m0: int, n_sub: tuple[int, ...], *, fused: bool) -> int:
