@@ -134,6 +134,7 @@ def test_peak_memory_counts_optimiser_state():
             opt.step()
             return net, opt
 
+        step()  # a warm step: the optimiser's state exists, as in training
         return st.peak_memory(step)
 
     sgd, adam = step_with(torch.optim.SGD), step_with(torch.optim.Adam)
@@ -141,6 +142,52 @@ def test_peak_memory_counts_optimiser_state():
     # Adam holds two moments per parameter (and a step counter per tensor) more than SGD.
     assert adam - sgd >= 2 * 4 * n_params
     assert sgd >= 2 * 4 * n_params  # parameters and their gradients at least
+
+
+def test_peak_memory_counts_what_is_alive_at_once():
+    n = 250_000  # floats: 1 MB per tensor
+
+    def one_at_a_time():
+        for _ in range(3):
+            t = torch.ones(n)
+            t.sum()
+            del t
+
+    def together():
+        a, b, c = torch.ones(n), torch.ones(n), torch.ones(n)
+        return (a + b + c).sum()
+
+    seq, both = st.peak_memory(one_at_a_time), st.peak_memory(together)
+    assert 4 * n <= seq < 4 * n + 4096  # the largest moment, not the sum of three phases
+    assert both >= 4 * 4 * n  # three inputs and their sum alive at once
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 512), torch.nn.ReLU(), torch.nn.Linear(512, 64))
+    opt = torch.optim.Adam(net.parameters())
+    x = torch.randn(256, 64)
+
+    def loss():
+        return net(x).pow(2).mean()
+
+    def phases():  # two graphs, one alive at a time
+        opt.zero_grad()
+        loss().backward()
+        loss().backward()
+        opt.step()
+        return net, opt
+
+    def joint():  # the same gradient from one graph holding both passes
+        opt.zero_grad()
+        (loss() + loss()).backward()
+        opt.step()
+        return net, opt
+
+    phases()  # Adam state exists from here on
+    state = 4 * sum(4 * p.numel() for p in net.parameters())  # weights, grads, two moments
+    a, b = st.peak_memory(phases), st.peak_memory(joint)
+    assert a >= state + 4 * 256 * 512  # the state and at least one hidden activation
+    assert b > a  # the second graph's activations count only when held at once
+    assert st.peak_memory(phases, held=(net, opt)) == a  # state given up front or returned
 
 
 DDP_SCRIPT = textwrap.dedent('''

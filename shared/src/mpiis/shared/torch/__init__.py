@@ -16,6 +16,7 @@ inputs' device and takes ``generator=`` arguments. Scripts and benchmarks call t
 from __future__ import annotations
 
 import random
+import weakref as _weakref
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError(
         'mpiis.shared.torch needs PyTorch: `pip install "mpiis-shared[torch]"`'
     ) from exc
+from torch.utils._python_dispatch import TorchDispatchMode as _TorchDispatchMode
+from torch.utils._pytree import tree_flatten as _tree_flatten
 
 from ._dist import DistInfo as DistInfo
 from ._dist import all_reduce_mean as all_reduce_mean
@@ -103,14 +106,17 @@ def count_parameters(module: _torch.nn.Module, *, trainable_only: bool = False) 
     return total
 
 
-def peak_memory(step, *, device: Any = "cpu") -> int:
-    """Peak bytes allocated while ``step()`` runs.
+def peak_memory(step, *, device: Any = "cpu", held: Any = None) -> int:
+    """Peak bytes alive at once while ``step()`` runs.
 
     On CUDA this is ``torch.cuda.max_memory_allocated`` (reset before the step). On a CPU,
-    torch keeps no allocator statistics, so the footprint is counted: the bytes of every
-    distinct tensor storage that ``step()`` returns or that is reachable from the objects it
-    returns (pass the model, optimiser and EMA so their state is included), plus the peak of
-    the autograd graph's saved tensors during the step.
+    torch keeps no allocator statistics, so the bytes are counted the way that allocator
+    counts them: every storage an operation of the step creates is added when it appears and
+    subtracted when it is freed, on top of the storages alive before the step (the model,
+    optimiser state, EMA copy), which count from the start: those an operation reads, those
+    reachable from ``held`` and those reachable from what ``step()`` returns (pass the model,
+    optimiser and EMA either way). A step in phases (two forward-backward passes, a generator
+    and a critic update) therefore scores its largest moment, not the sum of its phases.
     """
     dev = _torch.device(device)
     if dev.type == "cuda":
@@ -120,50 +126,108 @@ def peak_memory(step, *, device: Any = "cpu") -> int:
         step()
         _torch.cuda.synchronize(dev)
         return int(max(_torch.cuda.max_memory_allocated(dev), base))
-    saved = {"now": 0, "peak": 0}
+    counter = _StorageCounter()
+    counter.track_all(held)
+    try:
+        with counter:
+            returned = step()
+        # storages that existed before the step and are still alive (not created by it)
+        extra = _held_bytes(returned, skip=set(counter.live))
+    finally:
+        counter.close()
+    return int(counter.peak + extra)
 
-    def pack(t):
-        saved["now"] += t.untyped_storage().nbytes()
-        saved["peak"] = max(saved["peak"], saved["now"])
-        return t
 
-    with _torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        held = step()
-    return int(_held_bytes(held) + saved["peak"])
+def _storage_key(t: Any) -> tuple[int, int]:
+    st = t.untyped_storage()
+    return st.data_ptr(), st.nbytes()
 
 
-def _held_bytes(obj: Any) -> int:
-    seen: set[int] = set()
-    total = 0
+class _StorageCounter(_TorchDispatchMode):
+    """Live bytes of the CPU storages that operations create (and of those given to
+    :meth:`track_all`): each added once when first seen, subtracted when its storage is freed."""
 
-    def visit(x: Any, depth: int = 0) -> None:
-        nonlocal total
-        if depth > 6:
+    def __init__(self) -> None:
+        super().__init__()
+        self.live: dict[tuple[int, int], int] = {}
+        self.now = 0
+        self.peak = 0
+        self._finalizers: list[_weakref.finalize] = []
+
+    def track(self, t: Any, *, existing: bool = False) -> None:
+        """Count ``t``'s storage once. ``existing``: it was alive before the step (an input
+        met for the first time), so every moment counted so far held it too."""
+        if not isinstance(t, _torch.Tensor) or t.device.type != "cpu":
             return
-        if isinstance(x, _torch.Tensor):
-            st = x.untyped_storage()
-            key = st.data_ptr()
-            if key not in seen:
-                seen.add(key)
-                total += st.nbytes()
-            if x.grad is not None:
-                visit(x.grad, depth + 1)
-        elif isinstance(x, _torch.nn.Module):
-            for t in list(x.parameters()) + list(x.buffers()):
-                visit(t, depth + 1)
-        elif isinstance(x, _torch.optim.Optimizer):
-            for st in x.state.values():
-                visit(st, depth + 1)
-            for g in x.param_groups:
-                visit(g["params"], depth + 1)
-        elif isinstance(x, dict):
-            for v in x.values():
-                visit(v, depth + 1)
-        elif isinstance(x, list | tuple | set):
-            for v in x:
-                visit(v, depth + 1)
-        elif hasattr(x, "module") and isinstance(x.module, _torch.nn.Module):
-            visit(x.module, depth + 1)
+        if t.layout != _torch.strided:
+            return
+        key = _storage_key(t)
+        if key[1] == 0 or key in self.live:
+            return
+        self.live[key] = key[1]
+        self.now += key[1]
+        self.peak = self.peak + key[1] if existing else max(self.peak, self.now)
+        self._finalizers.append(_weakref.finalize(t.untyped_storage(), self._free, key))
 
-    visit(obj)
+    def track_all(self, obj: Any) -> None:
+        for t in _reachable_tensors(obj):
+            self.track(t, existing=True)
+
+    def _free(self, key: tuple[int, int]) -> None:
+        n = self.live.pop(key, None)
+        if n is not None:
+            self.now -= n
+
+    def close(self) -> None:
+        for f in self._finalizers:
+            f.detach()
+        self._finalizers.clear()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        for t in _tree_flatten((args, kwargs))[0]:
+            self.track(t, existing=True)  # in-place ops and views keep their input's storage
+        out = func(*args, **kwargs)
+        for t in _tree_flatten(out)[0]:
+            self.track(t)
+        return out
+
+
+def _reachable_tensors(obj: Any) -> list[Any]:
+    """Tensors reachable from ``obj``: tensors (and their ``.grad``), modules' parameters and
+    buffers, optimiser state, containers, and objects with a ``.module`` (EMA). Iterative, so
+    no closure cycle keeps the tensors alive after the caller lets go of them."""
+    out: list[Any] = []
+    stack: list[tuple[Any, int]] = [] if obj is None else [(obj, 0)]
+    while stack:
+        x, depth = stack.pop()
+        if depth > 6:
+            continue
+        if isinstance(x, _torch.Tensor):
+            out.append(x)
+            if x.grad is not None:
+                stack.append((x.grad, depth + 1))
+        elif isinstance(x, _torch.nn.Module):
+            stack.extend((t, depth + 1) for t in [*x.parameters(), *x.buffers()])
+        elif isinstance(x, _torch.optim.Optimizer):
+            stack.extend((v, depth + 1) for v in x.state.values())
+            stack.extend((g["params"], depth + 1) for g in x.param_groups)
+        elif isinstance(x, dict):
+            stack.extend((v, depth + 1) for v in x.values())
+        elif isinstance(x, list | tuple | set):
+            stack.extend((v, depth + 1) for v in x)
+        elif hasattr(x, "module") and isinstance(x.module, _torch.nn.Module):
+            stack.append((x.module, depth + 1))
+    return out
+
+
+def _held_bytes(obj: Any, *, skip: set[tuple[int, int]] | None = None) -> int:
+    """Bytes of the distinct storages reachable from ``obj`` (those in ``skip`` left out)."""
+    seen = set(skip or ())
+    total = 0
+    for t in _reachable_tensors(obj):
+        key = _storage_key(t)
+        if key not in seen:
+            seen.add(key)
+            total += key[1]
     return total
