@@ -82,13 +82,29 @@ class Engine:
     def backward_step(loss: torch.Tensor, opt: torch.optim.Optimizer,
                       scaler: torch.amp.GradScaler | None) -> None:
         opt.zero_grad(set_to_none=True)
+        Engine.backward(loss, scaler)
+        Engine.opt_step(opt, scaler)
+
+    @staticmethod
+    def backward(loss: torch.Tensor, scaler: torch.amp.GradScaler | None) -> None:
+        """Accumulate the gradient of ``loss`` (scaled under fp16)."""
+        (loss if scaler is None else scaler.scale(loss)).backward()
+
+    @staticmethod
+    def opt_step(opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None) -> None:
         if scaler is None:
-            loss.backward()
             opt.step()
         else:
-            scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
+
+    @staticmethod
+    def no_sync(module: Any) -> contextlib.AbstractContextManager[Any]:
+        """DDP's ``no_sync`` (skip the gradient all-reduce of this backward pass) when
+        ``module`` is DistributedDataParallel (compiled or not), else a no-op."""
+        inner = getattr(module, "_orig_mod", module)
+        fn = getattr(inner, "no_sync", None)
+        return fn() if fn is not None else contextlib.nullcontext()
 
 
 def read_losses(buf: list[torch.Tensor], dist: DistInfo) -> list[list[float]]:

@@ -424,14 +424,20 @@ def _memory_nets(kind: str, g: torch.Generator, device) -> tuple[EDMPrecond, tor
 
 def training_memory(kind: str, device, seed: int, *, trainer_factory=None
                     ) -> dict[str, float]:
-    """Peak bytes of one training step (``mpiis.shared.torch.peak_memory``) of the score-free
-    and score-based trainers on one architecture, with everything each trainer holds: the
-    generator, its EMA copy, the ratio net (SF) or the frozen teacher and the fake score (SB),
-    gradients and Adam state. On CUDA: ``torch.cuda.max_memory_allocated`` with only that
-    trainer alive (the SF teacher moved off the GPU); on a CPU: the counted tensor footprint.
+    """Peak bytes of one training step of the score-free and score-based trainers on one
+    architecture, with everything each trainer holds: the generator, its EMA copy, the ratio
+    net (SF) or the frozen teacher and the fake score (SB), gradients and Adam state. On CUDA:
+    ``torch.cuda.max_memory_allocated`` (``mpiis.shared.torch.peak_memory``) with only that
+    trainer alive (the SF teacher moved off the GPU); on a CPU: the peak of the bytes alive at
+    once (:func:`mpiis.diffratio._memory.cpu_peak_bytes`: held state plus every storage the
+    step allocates, from its creation to its release), with the sum that
+    ``mpiis.shared.torch.peak_memory`` counts on a CPU (held state plus every tensor saved for
+    backward in any phase of the step, never subtracted) kept beside it.
     ``trainer_factory(teacher, method, config, generator)`` replaces ``make_trainer`` (the
     negative control)."""
     import gc
+
+    from mpiis.diffratio._memory import cpu_peak_bytes
 
     device = torch.device(device)
     g = _gen(seed, "cpu")
@@ -450,7 +456,12 @@ def training_memory(kind: str, device, seed: int, *, trainer_factory=None
             tr.step(x, generator=g)
             return tr.held()
 
-        out[method] = float(peak_memory(step, device=device))
+        if device.type == "cpu":
+            out[method] = float(cpu_peak_bytes(lambda tr=tr: tr.step(x, generator=g),
+                                               tr.held()))
+            out[method + "_saved_sum"] = float(peak_memory(step, device=device))
+        else:
+            out[method] = float(peak_memory(step, device=device))
         out[method + "_state"] = float(peak_memory(tr.held, device=device)) \
             if device.type != "cuda" else float("nan")
         teacher.to(device)
@@ -459,6 +470,8 @@ def training_memory(kind: str, device, seed: int, *, trainer_factory=None
         if device.type == "cuda":
             torch.cuda.empty_cache()
     out["ratio"] = out["score_free"] / out["score_based"]
+    if "score_free_saved_sum" in out:
+        out["saved_sum_ratio"] = out["score_free_saved_sum"] / out["score_based_saved_sum"]
     return out
 
 
@@ -466,7 +479,8 @@ def p2_claims(mem: dict[str, dict[str, float]], *, smoke: bool = False,
               device: str = "cpu", seconds: float = 0.0) -> list[ClaimResult]:
     """P2 per architecture from :func:`training_memory`."""
     how = ("torch.cuda.max_memory_allocated" if device == "cuda"
-           else "counted tensor footprint (mpiis.shared.torch.peak_memory)")
+           else "peak bytes alive at once: held state + storages allocated by the step "
+                "(mpiis.diffratio._memory.cpu_peak_bytes)")
     out = []
     for kind, m in mem.items():
         state = (m["score_free_state"] / m["score_based_state"]
@@ -481,7 +495,14 @@ def p2_claims(mem: dict[str, dict[str, float]], *, smoke: bool = False,
             details={"sf_bytes": m["score_free"], "sb_bytes": m["score_based"],
                      "held_state_ratio_without_activations": state,
                      "sf_state_bytes": m.get("score_free_state"),
-                     "sb_state_bytes": m.get("score_based_state"), "measured_by": how}))
+                     "sb_state_bytes": m.get("score_based_state"), "measured_by": how,
+                     "shared_peak_memory_cpu_sum": {
+                         "sf_bytes": m.get("score_free_saved_sum"),
+                         "sb_bytes": m.get("score_based_saved_sum"),
+                         "ratio": m.get("saved_sum_ratio"),
+                         "note": "mpiis.shared.torch.peak_memory on a CPU: held state plus "
+                                 "every tensor saved for backward in any phase, never "
+                                 "subtracted (a sum over the step's phases, not a peak)"}}))
     return out
 
 
