@@ -27,7 +27,7 @@ from mpiis.shared.validation import check_choice, check_fraction, check_int, che
 from ._batches import BatchSource
 from ._checks import check_labels, check_x
 from ._divergences import Divergence, forward_kl, jensen_shannon, reverse_kl
-from ._engine import AMP_CHOICES, Engine, read_losses
+from ._engine import AMP_CHOICES, Engine, adam, read_losses
 from ._generator import OneStepGenerator
 from ._io import read_checkpoint, write_checkpoint
 from ._random import randn
@@ -227,10 +227,12 @@ class OneStepTrainer:
         self.engine = Engine(device, amp=config.amp, compile=config.compile, dist=dist)
         self.engine.check_batch(config.batch_size, "config.batch_size")
         self._ema = EMA(generator, decay=config.decay)
-        self.opt_generator = torch.optim.Adam(generator.parameters(), lr=config.lr_generator,
+        self.opt_generator = adam(generator.parameters(), lr=config.lr_generator,
                                               betas=config.betas)
         params = [p for m in self._trainable_aux() for p in m.parameters()]
-        self.opt_aux = torch.optim.Adam(params, lr=config.lr_aux, betas=config.betas)
+        self._device = device
+        self._aux_params = params  # frozen during the generator phase
+        self.opt_aux = adam(params, lr=config.lr_aux, betas=config.betas)
         self._scalers = (self.engine.scaler(), self.engine.scaler())
         # what the losses call: DDP-wrapped (gradients averaged over processes) where the
         # network is trained, the bare (or compiled) module where it is frozen or no_grad
@@ -268,7 +270,7 @@ class OneStepTrainer:
 
     @property
     def device(self) -> torch.device:
-        return self.generator._device()
+        return self._device
 
     def _sigmas(self, n: int, generator) -> torch.Tensor:
         """σ for this process's rows of a global batch of ``n``."""
@@ -382,9 +384,8 @@ class OneStepTrainer:
             self.opt_aux.zero_grad(set_to_none=True)
         g_loss = torch.full((), math.nan, device=self.device)
         if self.step_count >= self.config.warmup_steps:
-            frozen = self._trainable_aux()
-            for m in frozen:
-                m.requires_grad_(False)
+            for p in self._aux_params:
+                p.requires_grad_(False)
             try:
                 with eng.autocast():
                     loss = self.generator_loss(real.shape[0] * eng.world, labels,
@@ -394,8 +395,8 @@ class OneStepTrainer:
                 g_loss = loss.detach().float()
                 del loss
             finally:
-                for m in frozen:
-                    m.requires_grad_(True)
+                for p in self._aux_params:
+                    p.requires_grad_(True)
             self._ema.update(self.generator)
         self.step_count += 1
         return torch.stack([a_loss, g_loss])

@@ -110,6 +110,7 @@ class _Preset:
     random_lrs: tuple[float, ...] = (1e-4, 3e-4, 1e-3)  # B1: the random arm's lr grid
     random_sweep_steps: int = 200  # B1: steps per lr of the sweep (best FD wins)
     mnist_teacher_steps: int = 6000
+    mnist_hidden: int = 256  # width of the MNIST-5k MLP teacher (and its students)
     random_seeds: int = 0  # B1's random arm: seeds at the teacher's budget (0 = `seeds`)
 
 
@@ -284,7 +285,7 @@ def _images(p: _Preset, split, seed: int, device, smoke: bool, *, mnist: bool = 
     out: dict[str, Any] = {"feature_acc": fnet.accuracy(split.test, split.y_test),
                            "fd_floor": fnet.fd(split.test, split.train),
                            "feature_seconds": tf.seconds, "shape": shape}
-    hidden = p.digits_hidden
+    hidden = p.digits_hidden if not mnist else p.mnist_hidden
     teacher_steps = p.digits_teacher_steps if not mnist else p.mnist_teacher_steps
     tcfg = (TeacherConfig.tiny(steps=teacher_steps) if smoke
             else TeacherConfig.digits(steps=teacher_steps))
