@@ -18,7 +18,7 @@ from torch import nn
 
 from mpiis.shared.torch import DistInfo, wrap_ddp
 
-__all__ = ["AMP_CHOICES", "Engine", "read_losses"]
+__all__ = ["AMP_CHOICES", "Engine", "adam", "read_losses"]
 
 AMP_CHOICES = ("off", "bf16", "fp16")
 
@@ -82,13 +82,41 @@ class Engine:
     def backward_step(loss: torch.Tensor, opt: torch.optim.Optimizer,
                       scaler: torch.amp.GradScaler | None) -> None:
         opt.zero_grad(set_to_none=True)
+        Engine.backward(loss, scaler)
+        Engine.opt_step(opt, scaler)
+
+    @staticmethod
+    def backward(loss: torch.Tensor, scaler: torch.amp.GradScaler | None) -> None:
+        """Accumulate the gradient of ``loss`` (scaled under fp16)."""
+        (loss if scaler is None else scaler.scale(loss)).backward()
+
+    @staticmethod
+    def opt_step(opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None) -> None:
         if scaler is None:
-            loss.backward()
             opt.step()
         else:
-            scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
+
+    @staticmethod
+    def no_sync(module: Any) -> contextlib.AbstractContextManager[Any]:
+        """DDP's ``no_sync`` (skip the gradient all-reduce of this backward pass) when
+        ``module`` is DistributedDataParallel (compiled or not), else a no-op."""
+        inner = getattr(module, "_orig_mod", module)
+        fn = getattr(inner, "no_sync", None)
+        return fn() if fn is not None else contextlib.nullcontext()
+
+
+def adam(params: Any, *, lr: float, betas: tuple[float, float] = (0.9, 0.999)
+         ) -> torch.optim.Adam:
+    """Adam with the fused kernel where torch has one (CPU and CUDA parameters: one kernel
+    for all tensors instead of a Python loop over them, the same update up to rounding), the
+    plain loop elsewhere (``meta``)."""
+    params = list(params)
+    devices = {p.device.type for p in params}
+    fused = bool(params) and devices <= {"cpu", "cuda"} and all(p.is_floating_point()
+                                                                  for p in params)
+    return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
 
 
 def read_losses(buf: list[torch.Tensor], dist: DistInfo) -> list[list[float]]:

@@ -12,6 +12,7 @@ from torch import nn
 
 from mpiis.shared.validation import check_choice, check_int, check_positive
 
+from ._engine import adam
 from ._nets import reinit_
 from ._random import randint, randn
 from ._teacher import heun_sample
@@ -114,7 +115,7 @@ def fit_mapping(
     nc = int(getattr(teacher, "num_classes", 0))
     y = randint(nc, (pool,), generator=generator, device=device) if nc else None
     target = heun_sample(teacher, (pool, *shape), noise=z, labels=y)
-    opt = torch.optim.Adam(student.parameters(), lr=lr)
+    opt = adam(student.parameters(), lr=lr)
     for _ in range(steps):
         idx = randint(pool, (batch_size,), generator=generator, device=device)
         sig = torch.full((batch_size,), sigma_init, device=device)

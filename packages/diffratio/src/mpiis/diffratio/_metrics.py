@@ -17,6 +17,7 @@ from mpiis.shared.metrics import frechet_distance
 from mpiis.shared.validation import check_array, check_fraction, check_int, check_positive
 
 from ._checks import as_tensor, check_finite
+from ._engine import adam
 from ._io import read_checkpoint, write_checkpoint
 from ._nets import reinit_
 
@@ -132,7 +133,7 @@ class DigitsFeatureNet(nn.Module):
         steps = check_int(steps, "steps", minimum=1)
         net = cls(math.prod(x.shape[1:]), int(y.max()) + 1, generator=generator)
         x = x.reshape(x.shape[0], -1)
-        opt = torch.optim.Adam(net.parameters(), lr=lr)
+        opt = adam(net.parameters(), lr=lr)
         for _ in range(steps):
             idx = torch.randint(0, x.shape[0], (batch_size,), generator=generator)
             xb = x[idx] + jitter * torch.randn(x[idx].shape, generator=generator)

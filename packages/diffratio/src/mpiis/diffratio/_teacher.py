@@ -17,7 +17,7 @@ from mpiis.shared.validation import check_choice, check_fraction, check_int, che
 
 from ._batches import BatchSource
 from ._checks import check_labels
-from ._engine import AMP_CHOICES, Engine, read_losses
+from ._engine import AMP_CHOICES, Engine, adam, read_losses
 from ._random import randn
 from ._schedule import EDMSchedule
 
@@ -160,7 +160,7 @@ def train_teacher(
         denoiser.data_shape = tuple(source.x.shape[1:])
     sched = EDMSchedule(sigma_data=float(getattr(denoiser, "sigma_data", 0.5)))
     ema = EMA(denoiser, decay=config.ema_decay)
-    opt = torch.optim.Adam(denoiser.parameters(), lr=config.lr)
+    opt = adam(denoiser.parameters(), lr=config.lr)
     scaler = eng.scaler()
     net = eng.wrap(denoiser, sync=True)
     nc = int(getattr(denoiser, "num_classes", 0))

@@ -4,6 +4,7 @@ baseline behind one interface (brief, "Training algorithm", "Generator loss",
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import inspect
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from mpiis.shared.progress import progress as _progress
@@ -25,7 +27,7 @@ from mpiis.shared.validation import check_choice, check_fraction, check_int, che
 from ._batches import BatchSource
 from ._checks import check_labels, check_x
 from ._divergences import Divergence, forward_kl, jensen_shannon, reverse_kl
-from ._engine import AMP_CHOICES, Engine, read_losses
+from ._engine import AMP_CHOICES, Engine, adam, read_losses
 from ._generator import OneStepGenerator
 from ._io import read_checkpoint, write_checkpoint
 from ._random import randn
@@ -225,10 +227,12 @@ class OneStepTrainer:
         self.engine = Engine(device, amp=config.amp, compile=config.compile, dist=dist)
         self.engine.check_batch(config.batch_size, "config.batch_size")
         self._ema = EMA(generator, decay=config.decay)
-        self.opt_generator = torch.optim.Adam(generator.parameters(), lr=config.lr_generator,
+        self.opt_generator = adam(generator.parameters(), lr=config.lr_generator,
                                               betas=config.betas)
         params = [p for m in self._trainable_aux() for p in m.parameters()]
-        self.opt_aux = torch.optim.Adam(params, lr=config.lr_aux, betas=config.betas)
+        self._device = device
+        self._aux_params = params  # frozen during the generator phase
+        self.opt_aux = adam(params, lr=config.lr_aux, betas=config.betas)
         self._scalers = (self.engine.scaler(), self.engine.scaler())
         # what the losses call: DDP-wrapped (gradients averaged over processes) where the
         # network is trained, the bare (or compiled) module where it is frozen or no_grad
@@ -266,7 +270,7 @@ class OneStepTrainer:
 
     @property
     def device(self) -> torch.device:
-        return self.generator._device()
+        return self._device
 
     def _sigmas(self, n: int, generator) -> torch.Tensor:
         """σ for this process's rows of a global batch of ``n``."""
@@ -305,6 +309,17 @@ class OneStepTrainer:
                  generator: torch.Generator | None = None) -> torch.Tensor:
         """Scalar loss of the auxiliary network(s) on a real batch and a detached fake batch."""
         raise NotImplementedError
+
+    def aux_backward(self, real: torch.Tensor, labels: torch.Tensor | None = None, *,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+        """Accumulate the gradient of :meth:`aux_loss` into the auxiliary networks' ``.grad``
+        (the same random draws) and return the loss, detached. The training step calls this;
+        a trainer may split the loss into several backward passes that give the same gradient
+        with a smaller graph alive at once."""
+        with self.engine.autocast():
+            loss = self.aux_loss(real, labels, generator=generator)
+        self.engine.backward(loss, self._scalers[1])
+        return loss.detach().float()
 
     def generator_loss(self, batch_size: int, labels: torch.Tensor | None = None, *,
                        generator: torch.Generator | None = None) -> torch.Tensor:
@@ -360,24 +375,28 @@ class OneStepTrainer:
         eng = self.engine
         a_loss = torch.full((), math.nan, device=self.device)
         for _ in range(self.config.aux_steps):
-            with eng.autocast():
-                loss = self.aux_loss(real, labels, generator=generator)
-            eng.backward_step(loss, self.opt_aux, self._scalers[1])
-            a_loss = loss.detach().float()
+            self.opt_aux.zero_grad(set_to_none=True)
+            a_loss = self.aux_backward(real, labels, generator=generator)
+            eng.opt_step(self.opt_aux, self._scalers[1])
+            # gradients are not kept between phases (both trainers): the generator phase
+            # runs without the auxiliary gradients alive, and the next step starts without
+            # the generator's
+            self.opt_aux.zero_grad(set_to_none=True)
         g_loss = torch.full((), math.nan, device=self.device)
         if self.step_count >= self.config.warmup_steps:
-            frozen = self._trainable_aux()
-            for m in frozen:
-                m.requires_grad_(False)
+            for p in self._aux_params:
+                p.requires_grad_(False)
             try:
                 with eng.autocast():
                     loss = self.generator_loss(real.shape[0] * eng.world, labels,
                                                generator=generator)
                 eng.backward_step(loss, self.opt_generator, self._scalers[0])
+                self.opt_generator.zero_grad(set_to_none=True)
                 g_loss = loss.detach().float()
+                del loss
             finally:
-                for m in frozen:
-                    m.requires_grad_(True)
+                for p in self._aux_params:
+                    p.requires_grad_(True)
             self._ema.update(self.generator)
         self.step_count += 1
         return torch.stack([a_loss, g_loss])
@@ -544,6 +563,29 @@ class ScoreFreeTrainer(OneStepTrainer):
                                        device=self.device, dtype=real.dtype), dim=1)
         return ratio_loss(self._train_aux["ratio"], real, fake, sigma, real_labels=labels,
                           fake_labels=labels, noise=noise).mean()
+
+    def aux_backward(self, real, labels=None, *, generator=None):
+        """The gradient of :meth:`aux_loss` (the same draws) in two backward passes, one per
+        batch: E softplus(−c(real_σ)) and E softplus(c(fake_σ)) are separate terms of the
+        loss, so their gradients add up to the one-graph gradient, while only one batch's
+        graph is alive at a time (the real half skips DDP's all-reduce; the fake half's
+        all-reduce averages the sum)."""
+        n = real.shape[0] * self.engine.world  # the global batch
+        fake = self._fake(n, labels, generator, grad=False)
+        sigma = self._sigmas(n, generator)
+        noise = self.engine.rows(randn((2, n, *real.shape[1:]), generator=generator,
+                                       device=self.device, dtype=real.dtype), dim=1)
+        s = sigma.reshape(-1, *([1] * (real.ndim - 1)))
+        net, eng = self._train_aux["ratio"], self.engine
+        total = torch.zeros((), device=self.device)
+        for i, (x, sign) in enumerate(((real, -1.0), (fake, 1.0))):
+            with eng.no_sync(net) if i == 0 else contextlib.nullcontext():
+                with eng.autocast():
+                    c = net(x + s * noise[i], sigma, labels).float()
+                    part = F.softplus(sign * c).mean()
+                eng.backward(part, self._scalers[1])
+            total = total + part.detach().float()
+        return total
 
     def generator_loss(self, batch_size, labels=None, *, generator=None):
         """−E[w(σ)·sg[h(c)]·clip(c(g(z) + σε, σ))]: gradient −w h ∇ₓc = w h (s_q − s_p)."""
