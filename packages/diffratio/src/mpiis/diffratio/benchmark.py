@@ -436,15 +436,11 @@ def training_memory(kind: str, device, seed: int, *, trainer_factory=None
     net (SF) or the frozen teacher and the fake score (SB), gradients and Adam state. On CUDA:
     ``torch.cuda.max_memory_allocated`` (``mpiis.shared.torch.peak_memory``) with only that
     trainer alive (the SF teacher moved off the GPU); on a CPU: the peak of the bytes alive at
-    once (:func:`mpiis.diffratio._memory.cpu_peak_bytes`: held state plus every storage the
-    step allocates, from its creation to its release), with the sum that
-    ``mpiis.shared.torch.peak_memory`` counts on a CPU (held state plus every tensor saved for
-    backward in any phase of the step, never subtracted) kept beside it.
+    once that ``mpiis.shared.torch.peak_memory`` counts (held state plus every storage the step
+    allocates, from its creation to its release).
     ``trainer_factory(teacher, method, config, generator)`` replaces ``make_trainer`` (the
     negative control)."""
     import gc
-
-    from mpiis.diffratio._memory import cpu_peak_bytes
 
     device = torch.device(device)
     g = _gen(seed, "cpu")
@@ -463,14 +459,7 @@ def training_memory(kind: str, device, seed: int, *, trainer_factory=None
             tr.step(x, generator=g)
             return tr.held()
 
-        if device.type == "cpu":  # one step, both counts (the saved-tensor hook allocates
-            summed: list[int] = []  # nothing the peak counter would see)
-            out[method] = float(cpu_peak_bytes(
-                lambda step=step, summed=summed: summed.append(peak_memory(step, device=device)),
-                tr.held()))
-            out[method + "_saved_sum"] = float(summed[0])
-        else:
-            out[method] = float(peak_memory(step, device=device))
+        out[method] = float(peak_memory(step, device=device, held=tr.held()))
         out[method + "_state"] = float(peak_memory(tr.held, device=device)) \
             if device.type != "cuda" else float("nan")
         teacher.to(device)
@@ -479,8 +468,6 @@ def training_memory(kind: str, device, seed: int, *, trainer_factory=None
         if device.type == "cuda":
             torch.cuda.empty_cache()
     out["ratio"] = out["score_free"] / out["score_based"]
-    if "score_free_saved_sum" in out:
-        out["saved_sum_ratio"] = out["score_free_saved_sum"] / out["score_based_saved_sum"]
     return out
 
 
@@ -489,7 +476,7 @@ def p2_claims(mem: dict[str, dict[str, float]], *, smoke: bool = False,
     """P2 per architecture from :func:`training_memory`."""
     how = ("torch.cuda.max_memory_allocated" if device == "cuda"
            else "peak bytes alive at once: held state + storages allocated by the step "
-                "(mpiis.diffratio._memory.cpu_peak_bytes)")
+                "(mpiis.shared.torch.peak_memory)")
     out = []
     for kind, m in mem.items():
         state = (m["score_free_state"] / m["score_based_state"]
@@ -504,14 +491,7 @@ def p2_claims(mem: dict[str, dict[str, float]], *, smoke: bool = False,
             details={"sf_bytes": m["score_free"], "sb_bytes": m["score_based"],
                      "held_state_ratio_without_activations": state,
                      "sf_state_bytes": m.get("score_free_state"),
-                     "sb_state_bytes": m.get("score_based_state"), "measured_by": how,
-                     "shared_peak_memory_cpu_sum": {
-                         "sf_bytes": m.get("score_free_saved_sum"),
-                         "sb_bytes": m.get("score_based_saved_sum"),
-                         "ratio": m.get("saved_sum_ratio"),
-                         "note": "mpiis.shared.torch.peak_memory on a CPU: held state plus "
-                                 "every tensor saved for backward in any phase, never "
-                                 "subtracted (a sum over the step's phases, not a peak)"}}))
+                     "sb_state_bytes": m.get("score_based_state"), "measured_by": how}))
     return out
 
 
