@@ -223,10 +223,12 @@ def test_constraint_options(small_data, cfg, gen, tmp_path):
     res = fit(m, tr, config=conf, constraint=GECOLagrangian(tau=1e-6), generator=gen(1))
     assert res.final_lambda == pytest.approx(100.0) and max(res.history["weight"]) == 0.0
     assert res.history["prune_start"] == []
-    # ... and from the step after it is met (a huge tau is met at once)
+    # ... and from the step after the average has met it over one averaging window (a huge
+    # tau is met at once; momentum 0.8: a window of 5 batches after the 5 warm-up steps)
     m = Spartan(cfg, generator=gen(0))
-    res = fit(m, tr, config=conf, constraint=GECOLagrangian(tau=1e6), generator=gen(1))
-    assert res.history["prune_start"] == [6] and res.history["weight"][-1] > 0.01
+    res = fit(m, tr, config=conf, constraint=GECOLagrangian(tau=1e6, momentum=0.8),
+              generator=gen(1))
+    assert res.history["prune_start"] == [10] and res.history["weight"][-1] > 0.01
     # the learning-rate tail decays to 0 and resumes from a checkpoint
     conf = TrainConfig.tiny(steps=20, eval_every=10, lr_decay_frac=0.5)
     a = Spartan(cfg, generator=gen(0))

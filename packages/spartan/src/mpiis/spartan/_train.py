@@ -234,12 +234,14 @@ def fit(
     c_mse: float | None = None
     # penalty on: after the warm-up, and (prune_when_feasible) once the constraint was first met
     started = geco is None or not config.prune_when_feasible
+    waited = 0
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and ckpt.exists():
         info = load_checkpoint(ckpt, model=model, optimizer=opt, scheduler=sched,
                                generator=generator)
         extra = info["extra"]
         started = bool(extra.get("started", started))
+        waited = int(extra.get("waited", 0))
         c_mse = extra.get("c_mse")
         sampler.load_state_dict(extra["sampler"])
         if geco is not None and extra.get("geco") is not None:
@@ -253,7 +255,8 @@ def fit(
                         generator=generator,
                         extra={"sampler": sampler.state_dict(), "history": hist,
                                "geco": None if geco is None else geco.state_dict(),
-                               "low_run": low_run, "started": started, "c_mse": c_mse})
+                               "low_run": low_run, "started": started, "c_mse": c_mse,
+                               "waited": waited})
 
     model.train()
     bar = progress(range(start, config.steps), total=config.steps - start,
@@ -298,9 +301,13 @@ def fit(
             v = mse_v if config.constraint_gates == "sampled" else c_mse
             if started:
                 geco.update(v)
-            elif geco.observe(v) <= 0.0:  # constraint first met: pruning starts next step
-                started = True
-                hist.setdefault("prune_start", []).append(step + 1)
+            else:
+                # constraint first met by the moving average (after at least one averaging
+                # window, so that one lucky batch does not decide): pruning starts next step
+                waited += 1
+                if geco.observe(v) <= 0.0 and waited >= round(1.0 / (1.0 - geco.momentum)):
+                    started = True
+                    hist.setdefault("prune_start", []).append(step + 1)
         active = None
         if not dense and step >= warm and started:
             active = float(_off_diag_mean(out.adjacencies.detach()))
