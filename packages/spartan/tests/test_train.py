@@ -247,3 +247,14 @@ def test_constraint_options(small_data, cfg, gen, tmp_path):
     fit(c, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(7), checkpoint=ck)
     x = torch.as_tensor(tr.states[:50], dtype=torch.float32)
     assert torch.allclose(a(x, sample=False).delta, c(x, sample=False).delta, atol=1e-6)
+
+
+def test_lambda_held_through_the_cooldown(small_data, cfg, gen):
+    tr, _ = small_data
+    conf = TrainConfig.tiny(steps=20, warmup_frac=0.25, lr_decay_frac=0.5,
+                            dual_in_cooldown=False, log_every=1)
+    m = Spartan(cfg, generator=gen(0))
+    res = fit(m, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(1))
+    lam = res.history["lam"]
+    assert lam[4] == lam[0] and lam[5] != lam[4]  # dual steps from step 5 (after the warm-up)
+    assert len(set(lam[9:])) == 1 and lam[9] != lam[5]  # held from the cool-down (step 10) on

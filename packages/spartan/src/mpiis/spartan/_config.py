@@ -111,6 +111,9 @@ class TrainConfig:
     # the last `lr_decay_frac` of the steps decay the learning rate to 0 along a half-cosine
     # (0: constant, the brief)
     lr_decay_frac: float = 0.0
+    # False: lambda is held during the cool-down (the dual step stops when the lr starts to
+    # decay); True: GECO keeps updating it
+    dual_in_cooldown: bool = True
 
     def __post_init__(self) -> None:
         check_int(self.steps, "steps", minimum=1)

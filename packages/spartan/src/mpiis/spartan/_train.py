@@ -299,7 +299,11 @@ def fit(
         mse_v = float(mse_d)
         if geco is not None and step >= warm:
             v = mse_v if config.constraint_gates == "sampled" else c_mse
-            if started:
+            cooling = config.lr_decay_frac > 0 and step >= config.steps - max(
+                int(round(config.lr_decay_frac * config.steps)), 1)
+            if started and cooling and not config.dual_in_cooldown:
+                pass  # lambda held through the cool-down
+            elif started:
                 geco.update(v)
             else:
                 # constraint first met by the moving average (after at least one averaging
