@@ -119,8 +119,9 @@ class TrainConfig:
         check_int(self.steps, "steps", minimum=1)
         check_choice(self.constraint_gates, "constraint_gates", ("sampled", "eval"))
         check_int(self.constraint_every, "constraint_every", minimum=1)
-        if not isinstance(self.prune_when_feasible, bool):
-            raise TypeError(f"`prune_when_feasible` must be a bool, got {self.prune_when_feasible!r}")
+        for flag in ("prune_when_feasible", "dual_in_cooldown"):
+            if not isinstance(getattr(self, flag), bool):
+                raise TypeError(f"`{flag}` must be a bool, got {getattr(self, flag)!r}")
         check_fraction(self.lr_decay_frac, "lr_decay_frac")
         check_int(self.batch_size, "batch_size", minimum=1)
         check_positive(self.lr, "lr")

@@ -133,7 +133,7 @@ def _lr_schedule(opt: torch.optim.Optimizer, config: TrainConfig):
     if config.lr_decay_frac <= 0:
         return None
     n = config.steps
-    s0 = n - max(int(round(config.lr_decay_frac * n)), 1)
+    s0 = n - max(round(config.lr_decay_frac * n), 1)
 
     def factor(step: int) -> float:
         if step < s0:
@@ -300,7 +300,7 @@ def fit(
         if geco is not None and step >= warm:
             v = mse_v if config.constraint_gates == "sampled" else c_mse
             cooling = config.lr_decay_frac > 0 and step >= config.steps - max(
-                int(round(config.lr_decay_frac * config.steps)), 1)
+                round(config.lr_decay_frac * config.steps), 1)
             if started and cooling and not config.dual_in_cooldown:
                 pass  # lambda held through the cool-down
             elif started:
