@@ -53,3 +53,28 @@ def test_geco_validation(kw, match):
 def test_geco_refuses_nonfinite_update():
     with pytest.raises(ValueError, match="constraint_value"):
         GECOLagrangian(tau=1.0).update(float("inf"))
+
+
+def test_geco_speedup_relaxes_only_the_met_side():
+    slow, fast = GECOLagrangian(tau=1.0), GECOLagrangian(tau=1.0, speedup=10.0)
+    for _ in range(100):  # above tau: the same step, speedup or not
+        slow.update(2.0)
+        fast.update(2.0)
+    assert fast.lam == pytest.approx(slow.lam)
+    a, b = GECOLagrangian(tau=1.0), GECOLagrangian(tau=1.0, speedup=10.0)
+    a.update(0.5)  # c = -0.5, m = -0.005: log lambda -= alpha m (x speedup)
+    b.update(0.5)
+    assert math.log(100.0 / a.lam) == pytest.approx(0.01 * 0.005)
+    assert math.log(100.0 / b.lam) == pytest.approx(10 * 0.01 * 0.005)
+    with pytest.raises(ValueError, match="speedup"):
+        GECOLagrangian(tau=1.0, speedup=0.5)
+
+
+def test_geco_observe_moves_the_average_not_lambda():
+    g = GECOLagrangian(tau=1.0)
+    assert g.observe(3.0) == pytest.approx(0.02) and g.lam == pytest.approx(100.0)
+    h = GECOLagrangian(tau=1.0, speedup=3.0)
+    h.observe(0.2)
+    h2 = GECOLagrangian(tau=1.0)
+    h2.load_state_dict(h.state_dict())
+    assert h2.speedup == 3.0 and h2.m == h.m

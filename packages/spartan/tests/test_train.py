@@ -194,3 +194,67 @@ def test_gate_logit_regulariser(small_data, cfg, gen):
     assert finals[1] < finals[0]
     assert DenseTransformerWM(cfg, generator=gen(0))(
         torch.as_tensor(tr.states[:4], dtype=torch.float32)).gate_logits is None
+
+
+def test_constraint_options(small_data, cfg, gen, tmp_path):
+    tr, _ = small_data
+    with pytest.raises(ValueError, match="constraint_gates"):
+        TrainConfig(steps=10, constraint_gates="soft")
+    with pytest.raises(ValueError, match="constraint_every"):
+        TrainConfig(steps=10, constraint_every=0)
+    with pytest.raises(ValueError, match="lr_decay_frac"):
+        TrainConfig(steps=10, lr_decay_frac=1.5)
+    # eval-mode constraint: the dual step reads the batch MSE through A = 1[g > 0]
+    seen = []
+
+    class Spy(GECOLagrangian):
+        def observe(self, v):
+            seen.append(v)
+            return super().observe(v)
+
+    m = Spartan(cfg, generator=gen(0))
+    conf = TrainConfig.tiny(steps=12, warmup_frac=0.5, constraint_gates="eval",
+                            constraint_every=3)
+    fit(m, tr, config=conf, constraint=Spy(tau=0.5), generator=gen(1))
+    assert len(seen) == 6 and seen[0] == seen[1] == seen[2] != seen[3]
+    # prune once feasible: no penalty while the averaged constraint is unmet ...
+    conf = TrainConfig.tiny(steps=20, warmup_frac=0.25, prune_when_feasible=True)
+    m = Spartan(cfg, generator=gen(0))
+    res = fit(m, tr, config=conf, constraint=GECOLagrangian(tau=1e-6), generator=gen(1))
+    assert res.final_lambda == pytest.approx(100.0) and max(res.history["weight"]) == 0.0
+    assert res.history["prune_start"] == []
+    # ... and from the step after the average has met it over one averaging window (a huge
+    # tau is met at once; momentum 0.8: a window of 5 batches after the 5 warm-up steps)
+    m = Spartan(cfg, generator=gen(0))
+    res = fit(m, tr, config=conf, constraint=GECOLagrangian(tau=1e6, momentum=0.8),
+              generator=gen(1))
+    assert res.history["prune_start"] == [10] and res.history["weight"][-1] > 0.01
+    # the learning-rate tail decays to 0 and resumes from a checkpoint
+    conf = TrainConfig.tiny(steps=20, eval_every=10, lr_decay_frac=0.5)
+    a = Spartan(cfg, generator=gen(0))
+    fit(a, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(1))
+    b = Spartan(cfg, generator=gen(0))
+    ck = tmp_path / "ck.pt"
+
+    def crash(step, _):
+        if step == 15:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(b, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(1),
+            checkpoint=ck, callback=crash)
+    c = Spartan(cfg, generator=gen(5))
+    fit(c, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(7), checkpoint=ck)
+    x = torch.as_tensor(tr.states[:50], dtype=torch.float32)
+    assert torch.allclose(a(x, sample=False).delta, c(x, sample=False).delta, atol=1e-6)
+
+
+def test_lambda_held_through_the_cooldown(small_data, cfg, gen):
+    tr, _ = small_data
+    conf = TrainConfig.tiny(steps=20, warmup_frac=0.25, lr_decay_frac=0.5,
+                            dual_in_cooldown=False, log_every=1)
+    m = Spartan(cfg, generator=gen(0))
+    res = fit(m, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(1))
+    lam = res.history["lam"]
+    assert lam[4] == lam[0] and lam[5] != lam[4]  # dual steps from step 5 (after the warm-up)
+    assert len(set(lam[9:])) == 1 and lam[9] != lam[5]  # held from the cool-down (step 10) on

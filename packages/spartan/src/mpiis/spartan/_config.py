@@ -12,6 +12,7 @@ __all__ = ["SpartanConfig", "TrainConfig", "spartan_paper", "spartan_small", "ti
 
 Normalization = Literal["renorm", "paper"]
 Penalty = Literal["expected", "sampled"]
+ConstraintGates = Literal["sampled", "eval"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -98,9 +99,30 @@ class TrainConfig:
     # optional gate-logit regulariser weight * mean(e^g + e^-g) over off-diagonal gates
     # (brief, Method 5: available, default 0, not part of SPARTAN)
     gate_logit_weight: float = 0.0
+    # the MSE the GECO dual step reads: "sampled" (the training loss's, with sampled gates) or
+    # "eval" (the same batch through evaluation-mode gates A = 1[g > 0], no gradient), measured
+    # every `constraint_every` steps and held in between
+    constraint_gates: ConstraintGates = "sampled"
+    constraint_every: int = 1
+    # True: after the warm-up the penalty stays off (and lambda frozen) until GECO's moving
+    # average of the constraint is first met ("learn, then prune" by the constraint, not by a
+    # step count); False: the penalty starts when the warm-up ends (the brief)
+    prune_when_feasible: bool = False
+    # the last `lr_decay_frac` of the steps decay the learning rate to 0 along a half-cosine
+    # (0: constant, the brief)
+    lr_decay_frac: float = 0.0
+    # False: lambda is held during the cool-down (the dual step stops when the lr starts to
+    # decay); True: GECO keeps updating it
+    dual_in_cooldown: bool = True
 
     def __post_init__(self) -> None:
         check_int(self.steps, "steps", minimum=1)
+        check_choice(self.constraint_gates, "constraint_gates", ("sampled", "eval"))
+        check_int(self.constraint_every, "constraint_every", minimum=1)
+        for flag in ("prune_when_feasible", "dual_in_cooldown"):
+            if not isinstance(getattr(self, flag), bool):
+                raise TypeError(f"`{flag}` must be a bool, got {getattr(self, flag)!r}")
+        check_fraction(self.lr_decay_frac, "lr_decay_frac")
         check_int(self.batch_size, "batch_size", minimum=1)
         check_positive(self.lr, "lr")
         check_fraction(self.warmup_frac, "warmup_frac", high_open=True)

@@ -20,9 +20,14 @@ class GECOLagrangian:
     ``loss = (MSE - tau) + L_sparse / lambda``.
 
     Each :meth:`update` takes the training batch's MSE: ``c = (MSE - tau) / tau``,
-    ``m <- momentum m + (1 - momentum) c``, ``log lambda <- clip(log lambda + alpha m,
-    log lambda_min, log lambda_max)``. Above tau, lambda grows and the sparsity weight
-    ``1/lambda`` shrinks; below tau the weight grows and pruning proceeds.
+    ``m <- momentum m + (1 - momentum) c``, ``log lambda <- clip(log lambda + s alpha m,
+    log lambda_min, log lambda_max)`` with ``s = speedup`` while the averaged constraint is met
+    (``m < 0``) and ``s = 1`` otherwise. Above tau, lambda grows and the sparsity weight
+    ``1/lambda`` shrinks; below tau the weight grows and pruning proceeds. ``speedup > 1`` is
+    the asymmetric step of the GECO controller of the authors' lab (GENESIS,
+    applied-ai-lab/genesis ``utils/geco.py``, ``g_speedup = 10``): the pressure comes back
+    ``speedup`` times faster than it is relaxed, so that a lambda raised while the model was
+    still learning does not stall pruning for thousands of steps.
 
     Raises:
         ValueError: ``tau <= 0``, ``alpha <= 0``, momentum outside [0, 1),
@@ -31,10 +36,13 @@ class GECOLagrangian:
 
     def __init__(self, *, tau: float, alpha: float = 0.01, momentum: float = 0.99,
                  lambda_init: float = 100.0, lambda_min: float = 1.0,
-                 lambda_max: float = 1e6) -> None:
+                 lambda_max: float = 1e6, speedup: float = 1.0) -> None:
         self.tau = check_positive(tau, "tau")
         self.alpha = check_positive(alpha, "alpha")
         self.momentum = check_fraction(momentum, "momentum", high_open=True)
+        self.speedup = check_positive(speedup, "speedup")
+        if self.speedup < 1:
+            raise ValueError(f"`speedup` must be >= 1, got {speedup}")
         check_positive(lambda_init, "lambda_init")
         check_positive(lambda_min, "lambda_min")
         check_positive(lambda_max, "lambda_max")
@@ -58,25 +66,33 @@ class GECOLagrangian:
         """The sparsity weight ``1 / lambda``."""
         return math.exp(-self.log_lambda)
 
-    def update(self, constraint_value: float) -> float:
-        """One dual step from the batch MSE (the constrained quantity); returns lambda."""
+    def observe(self, constraint_value: float) -> float:
+        """Fold one batch MSE into the moving average ``m`` without a dual step; returns ``m``
+        (``m <= 0``: the averaged constraint is met)."""
         v = float(constraint_value)
         if not math.isfinite(v):
             raise ValueError(f"`constraint_value` must be finite, got {constraint_value}")
         c = (v - self.tau) / self.tau
         self.m = self.momentum * self.m + (1.0 - self.momentum) * c
-        self.log_lambda = min(max(self.log_lambda + self.alpha * self.m,
+        return self.m
+
+    def update(self, constraint_value: float) -> float:
+        """One dual step from the batch MSE (the constrained quantity); returns lambda."""
+        self.observe(constraint_value)
+        step = self.alpha * self.m * (self.speedup if self.m < 0 else 1.0)
+        self.log_lambda = min(max(self.log_lambda + step,
                                   math.log(self.lambda_min)), math.log(self.lambda_max))
         return self.lam
 
     def state_dict(self) -> dict[str, float]:
         return {"tau": self.tau, "alpha": self.alpha, "momentum": self.momentum,
                 "log_lambda": self.log_lambda, "m": self.m, "lambda_min": self.lambda_min,
-                "lambda_max": self.lambda_max}
+                "lambda_max": self.lambda_max, "speedup": self.speedup}
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
         for k in ("tau", "alpha", "momentum", "log_lambda", "m", "lambda_min", "lambda_max"):
             setattr(self, k, float(state[k]))
+        self.speedup = float(state.get("speedup", 1.0))
 
     def __repr__(self) -> str:
         return f"GECOLagrangian(tau={self.tau:.4g}, lambda={self.lam:.4g}, m={self.m:.3g})"

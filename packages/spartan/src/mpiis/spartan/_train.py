@@ -127,6 +127,34 @@ def gate_logit_penalty(gate_logits: torch.Tensor) -> torch.Tensor:
     return _off_diag_mean(torch.exp(g) + torch.exp(-g))
 
 
+def _lr_schedule(opt: torch.optim.Optimizer, config: TrainConfig):
+    """Constant learning rate, then a half-cosine to 0 over the last ``lr_decay_frac`` of the
+    steps; ``None`` when ``lr_decay_frac == 0``."""
+    if config.lr_decay_frac <= 0:
+        return None
+    n = config.steps
+    s0 = n - max(round(config.lr_decay_frac * n), 1)
+
+    def factor(step: int) -> float:
+        if step < s0:
+            return 1.0
+        return 0.5 * (1.0 + math.cos(math.pi * min((step - s0) / (n - s0), 1.0)))
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+@torch.no_grad()
+def _eval_batch_mse(model: _WorldModel, x, y, r, a, idx, dist) -> float:
+    """MSE of the batch ``idx`` through evaluation-mode gates (``A = 1[g > 0]``), averaged over
+    ranks: the constraint value when ``TrainConfig.constraint_gates == "eval"``."""
+    out = model(x[idx], actions=None if a is None else a[idx], regime=_regime_arg(model, r[idx]),
+                sample=False)
+    e = ((out.delta - y[idx]) ** 2).mean()
+    if dist is not None:
+        e = all_reduce_mean(e.clone(), dist)
+    return float(e)
+
+
 def fit(
     model: _WorldModel,
     train: TransitionData,
@@ -195,17 +223,26 @@ def fit(
                          f"world size (={dist.world_size})")
     net = model if dist is None else wrap_ddp(model, dist, find_unused_parameters=dense)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    sched = _lr_schedule(opt, config)
     geco = constraint if isinstance(constraint, GECOLagrangian) else None
     fixed_w = None if geco is not None or constraint is None else float(constraint)
     warm = int(config.warmup_frac * config.steps)
     hist: dict[str, list[Any]] = {k: [] for k in (
         "step", "mse", "sparsity", "active_fraction", "lam", "weight", "saturated",
-        "eval_step", "val_mse", "warnings")}
+        "eval_step", "val_mse", "warnings", "prune_start")}
     start, low_run = 0, 0
+    c_mse: float | None = None
+    # penalty on: after the warm-up, and (prune_when_feasible) once the constraint was first met
+    started = geco is None or not config.prune_when_feasible
+    waited = 0
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and ckpt.exists():
-        info = load_checkpoint(ckpt, model=model, optimizer=opt, generator=generator)
+        info = load_checkpoint(ckpt, model=model, optimizer=opt, scheduler=sched,
+                               generator=generator)
         extra = info["extra"]
+        started = bool(extra.get("started", started))
+        waited = int(extra.get("waited", 0))
+        c_mse = extra.get("c_mse")
         sampler.load_state_dict(extra["sampler"])
         if geco is not None and extra.get("geco") is not None:
             geco.load_state_dict(extra["geco"])
@@ -214,10 +251,12 @@ def fit(
     def save(step: int) -> None:
         if ckpt is None or (dist is not None and not dist.is_main):
             return
-        save_checkpoint(ckpt, model=model, optimizer=opt, step=step, generator=generator,
+        save_checkpoint(ckpt, model=model, optimizer=opt, scheduler=sched, step=step,
+                        generator=generator,
                         extra={"sampler": sampler.state_dict(), "history": hist,
                                "geco": None if geco is None else geco.state_dict(),
-                               "low_run": low_run})
+                               "low_run": low_run, "started": started, "c_mse": c_mse,
+                               "waited": waited})
 
     model.train()
     bar = progress(range(start, config.steps), total=config.steps - start,
@@ -230,13 +269,16 @@ def fit(
         out = net(x[idx], actions=None if a is None else a[idx],
                     regime=_regime_arg(model, r[idx]), sample=True, generator=generator)
         mse = ((out.delta - y[idx]) ** 2).mean()
+        if (geco is not None and step >= warm and config.constraint_gates == "eval"
+                and (c_mse is None or (step - warm) % config.constraint_every == 0)):
+            c_mse = _eval_batch_mse(model, x, y, r, a, idx, dist)
         sp = torch.zeros((), device=x.device)
         w = 0.0
         if not dense:
             P = (path_matrix(out.gate_probs) if model.config.penalty == "expected"
                  else out.path_matrix)
             sp = sparsity_penalty(P).mean()
-            if step >= warm:
+            if step >= warm and started:
                 w = geco.weight if geco is not None else (fixed_w or 0.0)
         loss = (mse - geco.tau if geco is not None else mse) + w * sp
         if not dense and config.gate_logit_weight > 0:
@@ -249,14 +291,29 @@ def fit(
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         opt.step()
+        if sched is not None:
+            sched.step()
         mse_d = mse.detach()
         if dist is not None:
             mse_d = all_reduce_mean(mse_d.clone(), dist)
         mse_v = float(mse_d)
         if geco is not None and step >= warm:
-            geco.update(mse_v)
+            v = mse_v if config.constraint_gates == "sampled" else c_mse
+            cooling = config.lr_decay_frac > 0 and step >= config.steps - max(
+                round(config.lr_decay_frac * config.steps), 1)
+            if started and cooling and not config.dual_in_cooldown:
+                pass  # lambda held through the cool-down
+            elif started:
+                geco.update(v)
+            else:
+                # constraint first met by the moving average (after at least one averaging
+                # window, so that one lucky batch does not decide): pruning starts next step
+                waited += 1
+                if geco.observe(v) <= 0.0 and waited >= round(1.0 / (1.0 - geco.momentum)):
+                    started = True
+                    hist.setdefault("prune_start", []).append(step + 1)
         active = None
-        if not dense and step >= warm:
+        if not dense and step >= warm and started:
             active = float(_off_diag_mean(out.adjacencies.detach()))
             tau = geco.tau if geco is not None else math.inf
             low_run = low_run + 1 if (active < 0.005 and mse_v > tau) else 0

@@ -102,17 +102,31 @@ CLAIMS: dict[str, str] = {
 
 ARMS = ("spartan", "unregularised", "untrained", "self_only")
 
-# GECO's initial multiplier. The brief reconstructs lambda_init = 100 (weight 0.01); with it the
-# controller spent the quick budget raising lambda while SPARTAN's MSE was still above tau after
-# the warm-up and never pruned (measured: F1 0.28, FPR 0.40 after 4,000 steps). With
-# lambda_init = 10 lambda rose to ~48 (weight 0.02) in the same phase and pruning stalled at 23 %
-# active edges. The size of that excursion is set by how long the MSE stays above tau, not by
-# lambda_init, so the benchmark starts at lambda_min = 1 (weight 1): GECO can only relax the
-# pressure from there. A documented deviation (README). Issue #16: at the full data size (1,500
-# episodes) neither start prunes within 4,000 steps (seed 0: F1 0.22 with 1, 0.29 with 100):
-# the batch MSE sits above tau after the warm-up, lambda climbs to ~1,000 and alpha = 0.01 does
-# not bring it back in time; see the README's "Diagnostic runs".
-LAMBDA_INIT = 1.0
+# GECO as the brief reconstructs it (lambda_init = 100, alpha = 0.01, momentum 0.99, 25 %
+# warm-up, tau from the dense model's validation MSE, the dual step reading the sampled training
+# batch's MSE), plus two details measured in issue #16 (README, "Diagnostic runs", seed 0):
+# - SPEEDUP: the dual step is 10x larger on the met side (the GECO controller of the authors'
+#   lab, applied-ai-lab/genesis utils/geco.py, g_speedup = 10). Without it a lambda raised while
+#   SPARTAN was still learning (to ~1,000 at the full data size) took thousands of steps to come
+#   down and pruning stalled (full size: F1 0.22 with lambda_init 1, 0.29 with 100).
+# - LR_DECAY_FRAC: every model (dense, SPARTAN, ablation) ends with a half-cosine learning-rate
+#   cool-down over its last 25 % of steps (same schedule on both sides). At a constant lr 1e-3
+#   the final weights are a noisy draw: SPARTAN's validation SHD ratio moved between 0.6 and 1.1
+#   from one evaluation to the next, 250 steps apart, and the recorded full run's G4 seeds
+#   straddled 1.2 (0.77 / 0.91 / 1.38). The cool-down lowers the dense model's MSE by ~45 %, so
+#   tau is taken where the constraint is checked: the dense model's validation MSE at the end of
+#   its constant-lr phase (TAU_BEFORE_COOLDOWN). With tau from the cooled model SPARTAN met it
+#   only inside its own cool-down and pruned nothing (F1 0.20).
+# - PRUNE_WHEN_FEASIBLE (off): waiting for the constraint before the penalty starts removed the
+#   windup but left fewer steps to prune (quick G3 0.92, full F1 0.59); kept as a TrainConfig
+#   option, not used (nor dual_in_cooldown=False, which did not stop full seed 1's collapse).
+# Measured at the full data size, this setting passes G1-G4 on seed 0 but not on seeds 1
+# (the graph collapses at the end) and 2 (tau draws low and lambda winds up): README.
+LAMBDA_INIT = 100.0
+SPEEDUP = 10.0
+LR_DECAY_FRAC = 0.25
+TAU_BEFORE_COOLDOWN = True
+PRUNE_WHEN_FEASIBLE = False
 
 suite = Suite(
     "spartan",
@@ -146,7 +160,31 @@ def _object_graphs(model, x: torch.Tensor, n: int, **kw: Any) -> np.ndarray:
 
 def _train_cfg(p: Preset, steps: int) -> TrainConfig:
     return TrainConfig(steps=steps, batch_size=p.batch, eval_every=p.eval_every,
-                       warmup_frac=p.warmup_frac)
+                       warmup_frac=p.warmup_frac, prune_when_feasible=PRUNE_WHEN_FEASIBLE,
+                       lr_decay_frac=LR_DECAY_FRAC)
+
+
+def _fit_dense(dense, tr, va, p: Preset, steps: int, g: torch.Generator,
+               source: Literal["val", "train"]):
+    """Train the dense baseline; tau = its MSE on ``source`` at the end of its constant-lr
+    phase (TAU_BEFORE_COOLDOWN) or at the end of training. Returns ``(FitResult, tau)``."""
+    cfg = _train_cfg(p, steps)
+    s0 = steps - max(round(cfg.lr_decay_frac * steps), 1) if (
+        TAU_BEFORE_COOLDOWN and cfg.lr_decay_frac > 0) else steps
+    got: dict[str, float] = {}
+
+    def at(step: int, _m: dict[str, float]) -> None:
+        if "tau" not in got and step >= s0:
+            got["tau"] = calibrate_tau(dense, {"train": tr, "val": va}, source=source)
+
+    res = fit(dense, tr, val=va, config=cfg, generator=g, callback=at)
+    if "tau" not in got:
+        got["tau"] = calibrate_tau(dense, {"train": tr, "val": va}, source=source)
+    return res, got["tau"]
+
+
+def _geco(tau: float) -> GECOLagrangian:
+    return GECOLagrangian(tau=tau, lambda_init=LAMBDA_INIT, speedup=SPEEDUP)
 
 
 def _close_all_gates(model: Spartan) -> Spartan:
@@ -173,13 +211,12 @@ def _observational(ctx: Context, seed: int) -> dict[str, Any]:
         g = make_generator(1000 * ctx.seed + seed, dev)
         cfg = _config(p)
         dense = DenseTransformerWM(cfg, generator=g).to(dev)
-        dres = fit(dense, tr, val=va, config=_train_cfg(p, p.dense_steps), generator=g)
-        tau = calibrate_tau(dense, {"train": tr, "val": va}, source="val")
+        dres, tau = _fit_dense(dense, tr, va, p, p.dense_steps, g, "val")
         model = Spartan(cfg, generator=g).to(dev)
         res = None
         if arm == "spartan":
             res = fit(model, tr, val=va, config=_train_cfg(p, p.spartan_steps),
-                      constraint=GECOLagrangian(tau=tau, lambda_init=LAMBDA_INIT), generator=g)
+                      constraint=_geco(tau), generator=g)
         elif arm == "unregularised":
             res = fit(model, tr, val=va, config=_train_cfg(p, p.spartan_steps),
                       constraint=None, generator=g)
@@ -199,6 +236,7 @@ def _observational(ctx: Context, seed: int) -> dict[str, Any]:
             "empty_scores": edge_scores(np.zeros_like(te.graphs), te.graphs),
             "graphs": gs, "dense_graphs": gd,
             "mse": prediction_mse(model, te), "dense_mse": prediction_mse(dense, te),
+            "dense_val_mse": prediction_mse(dense, va, contact_fraction=0.5),
         }
 
     return ctx.shared(f"obs{seed}", compute)
@@ -275,7 +313,9 @@ def _g4(ctx: Context) -> ClaimResult:
         gate=_gate(v, 1.2, "<="), baseline=float(np.mean([r["dense_mse"] for r in runs])),
         paper="brief prototype: 0.94; paper: matches or beats the dense Transformer",
         details={**_arm_note(ctx), "mse": [r["mse"] for r in runs],
-                 "dense_mse": [r["dense_mse"] for r in runs]})
+                 "dense_mse": [r["dense_mse"] for r in runs],
+                 "tau_before_cooldown": [r["tau"] for r in runs],
+                 "dense_val_mse_after_cooldown": [r["dense_val_mse"] for r in runs]})
 
 
 # ------------------------------------------------------------------------------ speed
@@ -487,11 +527,10 @@ def _interventional(ctx: Context, seed: int) -> dict[str, Any]:
         g = make_generator(2000 + 1000 * ctx.seed + seed, dev)
         cfg = _config(p, n_regimes=R)
         dense = DenseTransformerWM(cfg, generator=g).to(dev)
-        fit(dense, tr, val=va, config=_train_cfg(p, p.int_dense_steps), generator=g)
-        tau = calibrate_tau(dense, {"train": tr, "val": va}, source="train")
+        _, tau = _fit_dense(dense, tr, va, p, p.int_dense_steps, g, "train")
         model = Spartan(cfg, generator=g).to(dev)
         res = fit(model, tr, val=va, config=_train_cfg(p, p.int_spartan_steps),
-                  constraint=GECOLagrangian(tau=tau, lambda_init=LAMBDA_INIT), generator=g)
+                  constraint=_geco(tau), generator=g)
         unseen = {}
         for k, reg in enumerate(UNSEEN_REGIMES):
             n_ad = max(int(np.ceil(max(p.adapt_sizes) / p.traj_len)), 1)
