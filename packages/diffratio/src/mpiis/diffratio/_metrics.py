@@ -35,6 +35,17 @@ class ModeCoverage:
     counts: tuple[int, ...]
 
 
+def _points(samples: Any, other: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``samples`` (array or tensor) and ``other`` as ``(n, d)`` arrays with the same ``d``."""
+    x = check_array(samples.detach().cpu().numpy() if isinstance(samples, torch.Tensor)
+                    else samples, "samples", ndim=2, min_rows=1)
+    o = check_array(other, name, ndim=2, min_rows=1)
+    if x.shape[1] != o.shape[1]:
+        raise ValueError(f"`samples` must have {o.shape[1]} columns like `{name}`, got "
+                         f"{x.shape[1]}")
+    return x, o
+
+
 def mode_coverage(samples: Any, centers: Any, *, std: float, min_share: float = 0.01
                   ) -> ModeCoverage:
     """Mode coverage of 2-D (or any-d) samples around known mixture centres.
@@ -45,12 +56,7 @@ def mode_coverage(samples: Any, centers: Any, *, std: float, min_share: float = 
         std: the components' standard deviation.
         min_share: a centre counts as hit with at least this fraction of all samples.
     """
-    x = check_array(samples.detach().cpu().numpy() if isinstance(samples, torch.Tensor)
-                    else samples, "samples", ndim=2, min_rows=1)
-    c = check_array(centers, "centers", ndim=2, min_rows=1)
-    if x.shape[1] != c.shape[1]:
-        raise ValueError(f"`samples` must have {c.shape[1]} columns like `centers`, got "
-                         f"{x.shape[1]}")
+    x, c = _points(samples, centers, "centers")
     std = check_positive(std, "std")
     min_share = check_fraction(min_share, "min_share")
     d = np.sqrt(((x[:, None, :] - c[None, :, :]) ** 2).sum(-1))  # (n, k)
@@ -65,12 +71,7 @@ def sample_recall(samples: Any, reference: Any, *, radius: float) -> float:
     """Share of ``reference`` points with at least one of ``samples`` within ``radius``
     (recall: which parts of the data the generator covers; a dropped mode of the 8-ring costs
     1/8). Both ``(n, d)``."""
-    x = check_array(samples.detach().cpu().numpy() if isinstance(samples, torch.Tensor)
-                    else samples, "samples", ndim=2, min_rows=1)
-    r = check_array(reference, "reference", ndim=2, min_rows=1)
-    if x.shape[1] != r.shape[1]:
-        raise ValueError(f"`samples` must have {r.shape[1]} columns like `reference`, got "
-                         f"{x.shape[1]}")
+    x, r = _points(samples, reference, "reference")
     radius = check_positive(radius, "radius")
     covered = np.zeros(len(r), dtype=bool)
     for i in range(0, len(r), 512):  # (512, n) distance blocks
