@@ -90,3 +90,33 @@ def test_smoke_preset_on_cuda():
         pytest.skip("needs CUDA")
     run = benchmark.suite.execute("smoke", options={"device": "cuda"})
     assert not [(r.id, r.error) for r in run.results if r.error is not None]
+
+
+def test_observational_study_is_deterministic_across_threads():
+    """The dense model (and the ablation) train on a worker thread beside SPARTAN, each with
+    its own generator; two runs give the same tau, graphs and MSE."""
+    a, b = (benchmark._observational(_ctx(), 0) for _ in range(2))
+    assert a["tau"] == b["tau"] and a["mse"] == b["mse"] and a["dense_mse"] == b["dense_mse"]
+    assert (a["graphs"] == b["graphs"]).all() and a["ablation"] is not None
+
+
+def test_dense_failure_reaches_the_waiting_spartan_fit():
+    """A dense fit that raises sets the error on tau's future, so SPARTAN's fit (waiting for
+    tau at the end of its warm-up) raises it instead of waiting for ever."""
+    from concurrent.futures import Future
+
+    import torch
+
+    from mpiis.spartan import DenseTransformerWM, Spartan
+
+    p = benchmark.PRESETS["smoke"]
+    tau: Future = Future()
+    g = torch.Generator().manual_seed(0)
+    dense = DenseTransformerWM(benchmark._config(p), generator=g)
+    with pytest.raises(TypeError):
+        benchmark._fit_dense(dense, "not data", None, p, 10, g, "val", tau)
+    env_tr = benchmark.ContactBalls2D().simulate(4, 10, rng=__import__("numpy").random
+                                                 .default_rng(0)).transitions()
+    with pytest.raises(TypeError, match="TransitionData"):
+        benchmark._fit_spartan(Spartan(benchmark._config(p), generator=g), env_tr, None, p, 20,
+                               g, tau)

@@ -91,25 +91,27 @@ def test_checkpoint_resume_matches_uninterrupted(small_data, cfg, gen, tmp_path)
                            tmp_path)
 
 
-def _assert_resume_matches(conf, tr, va, cfg, gen, tmp_path):
-    """A run interrupted at step 15 (after the step-10 checkpoint) and resumed in a fresh
+def _assert_resume_matches(conf, tr, va, cfg, gen, tmp_path, *, val=None, crash_at=15):
+    """A run interrupted at step ``crash_at`` (after the last checkpoint) and resumed in a fresh
     model, constraint and generator ends where the uninterrupted run ends."""
     a = Spartan(cfg, generator=gen(0))
-    fit(a, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(1))
+    ra = fit(a, tr, val=val, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(1))
     b = Spartan(cfg, generator=gen(0))
     ck = tmp_path / "ck.pt"
 
     def crash(step, _):
-        if step == 15:
+        if step == crash_at:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        fit(b, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(1),
+        fit(b, tr, val=val, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(1),
             checkpoint=ck, callback=crash)
     c = Spartan(cfg, generator=gen(5))
-    fit(c, tr, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(7), checkpoint=ck)
+    rc = fit(c, tr, val=val, config=conf, constraint=GECOLagrangian(tau=0.5), generator=gen(7),
+             checkpoint=ck)
     x = torch.as_tensor(va.states, dtype=torch.float32)
     assert torch.allclose(a(x, sample=False).delta, c(x, sample=False).delta, atol=1e-6)
+    assert ra.history.get("restored_step") == rc.history.get("restored_step")
 
 
 def test_adaptation_and_finetune(env, gen):
@@ -248,3 +250,37 @@ def test_lambda_held_through_the_cooldown(small_data, cfg, gen):
     lam = res.history["lam"]
     assert lam[4] == lam[0] and lam[5] != lam[4]  # dual steps from step 5 (after the warm-up)
     assert len(set(lam[9:])) == 1 and lam[9] != lam[5]  # held from the cool-down (step 10) on
+
+
+def test_restore_best_validation_checkpoint(small_data, cfg, gen, tmp_path):
+    tr, va = small_data
+    with pytest.raises(TypeError, match="restore_best"):
+        TrainConfig(steps=10, restore_best=1)
+    conf = TrainConfig.tiny(steps=20, eval_every=2, warmup_frac=0.25, lr_decay_frac=0.5,
+                            restore_best=True)
+    m = Spartan(cfg, generator=gen(0))
+    res = fit(m, tr, val=va, config=conf, constraint=GECOLagrangian(tau=0.5),
+              generator=gen(1))
+    h = res.history
+    # candidates: the evaluations of the cool-down (steps 12, 14, ..., 20)
+    cand = {s: v for s, v in zip(h["eval_step"], h["val_mse"], strict=True) if s > 10}
+    best = min(cand, key=cand.get)
+    assert h["restored_step"] == best and sorted(cand) == [12, 14, 16, 18, 20]
+    assert prediction_mse(m, va) == pytest.approx(cand[best], rel=1e-6)
+    # the restored weights are those of that step: an identical run stopped there agrees
+    m2 = Spartan(cfg, generator=gen(0))
+    conf2 = dataclasses.replace(conf, restore_best=False)
+    ck = tmp_path / "c.pt"
+    seen = {}
+
+    def grab(step, _m):
+        if step == best:
+            seen["sd"] = {k: t.detach().clone() for k, t in m2.state_dict().items()}
+
+    fit(m2, tr, val=va, config=dataclasses.replace(conf2, log_every=2),
+        constraint=GECOLagrangian(tau=0.5), generator=gen(1), callback=grab, checkpoint=ck)
+    for k, t in m.state_dict().items():
+        if k != "sparsity_weight":
+            assert torch.equal(t, seen["sd"][k]), k
+    # resumable: the best-so-far (steps 12 to 18) survives a restart from step 18
+    _assert_resume_matches(conf, tr, va, cfg, gen, tmp_path / "r", val=va, crash_at=20)

@@ -114,12 +114,16 @@ class TrainConfig:
     # False: lambda is held during the cool-down (the dual step stops when the lr starts to
     # decay); True: GECO keeps updating it
     dual_in_cooldown: bool = True
+    # True: at the end, restore the weights of the validation evaluation (every `eval_every`
+    # steps, `val` given) with the lowest validation MSE among those of the cool-down (or, with
+    # `lr_decay_frac == 0`, after the warm-up); False: the final iterate
+    restore_best: bool = False
 
     def __post_init__(self) -> None:
         check_int(self.steps, "steps", minimum=1)
         check_choice(self.constraint_gates, "constraint_gates", ("sampled", "eval"))
         check_int(self.constraint_every, "constraint_every", minimum=1)
-        for flag in ("prune_when_feasible", "dual_in_cooldown"):
+        for flag in ("prune_when_feasible", "dual_in_cooldown", "restore_best"):
             if not isinstance(getattr(self, flag), bool):
                 raise TypeError(f"`{flag}` must be a bool, got {getattr(self, flag)!r}")
         check_fraction(self.lr_decay_frac, "lr_decay_frac")

@@ -46,7 +46,9 @@ class FitResult:
 
     Attributes:
         history: lists keyed by ``step, mse, sparsity, active_fraction, lam, saturated`` (every
-            ``log_every`` steps) and ``eval_step, val_mse`` (every ``eval_every``); ``warnings``.
+            ``log_every`` steps) and ``eval_step, val_mse`` (every ``eval_every``); ``warnings``;
+            ``restored_step`` (with ``TrainConfig.restore_best``: the evaluation whose weights
+            were restored).
         tau: the constraint level (``None`` without a GECO constraint).
         final_lambda: lambda at the end (``None`` without a GECO constraint).
     """
@@ -210,6 +212,9 @@ def fit(
                             f"{type(constraint).__name__}")
         if not (math.isfinite(constraint) and constraint >= 0):
             raise ValueError(f"`constraint` as a fixed weight must be >= 0, got {constraint}")
+    for name, d in (("train", train), ("val", val)):
+        if not (isinstance(d, TransitionData) or (name == "val" and d is None)):
+            raise TypeError(f"`{name}` must be a TransitionData, got {type(d).__name__}")
     dense = model.config.dense
     model.set_standardizer(Standardizer.fit(train))
     x, y, r, a = _tensors(model, train)
@@ -232,6 +237,12 @@ def fit(
         "eval_step", "val_mse", "warnings", "prune_start")}
     start, low_run = 0, 0
     c_mse: float | None = None
+    # restore_best: candidates are the evaluations after `select_from` (the cool-down's start,
+    # or the end of the warm-up without a cool-down)
+    n_cool = max(round(config.lr_decay_frac * config.steps), 1) if config.lr_decay_frac > 0 \
+        else 0
+    select_from = config.steps - n_cool if n_cool else warm
+    best: dict[str, Any] = {"val": math.inf, "step": None, "state": None, "weight": None}
     # penalty on: after the warm-up, and (prune_when_feasible) once the constraint was first met
     started = geco is None or not config.prune_when_feasible
     waited = 0
@@ -247,6 +258,7 @@ def fit(
         if geco is not None and extra.get("geco") is not None:
             geco.load_state_dict(extra["geco"])
         hist, start, low_run = extra["history"], info["step"], int(extra["low_run"])
+        best = extra.get("best", best)
 
     def save(step: int) -> None:
         if ckpt is None or (dist is not None and not dist.is_main):
@@ -256,7 +268,7 @@ def fit(
                         extra={"sampler": sampler.state_dict(), "history": hist,
                                "geco": None if geco is None else geco.state_dict(),
                                "low_run": low_run, "started": started, "c_mse": c_mse,
-                               "waited": waited})
+                               "waited": waited, "best": best})
 
     model.train()
     bar = progress(range(start, config.steps), total=config.steps - start,
@@ -340,12 +352,22 @@ def fit(
         if (step + 1) % config.eval_every == 0 or step == config.steps - 1:
             if val is not None:
                 hist["eval_step"].append(step + 1)
-                hist["val_mse"].append(prediction_mse(model, val))
+                v_mse = prediction_mse(model, val)
+                hist["val_mse"].append(v_mse)
+                if config.restore_best and step + 1 > select_from and v_mse < best["val"]:
+                    best = {"val": v_mse, "step": step + 1, "weight": w,
+                            "state": {k: t.detach().clone()
+                                      for k, t in model.state_dict().items()}}
                 model.train()
             save(step + 1)
     model.eval()
+    final_w = geco.weight if geco is not None else (fixed_w or 0.0)
+    if best["state"] is not None:
+        model.load_state_dict(best["state"])
+        hist["restored_step"] = best["step"]
+        final_w = best["weight"] if best["weight"] else final_w
     with torch.no_grad():
-        model.sparsity_weight.fill_(geco.weight if geco is not None else (fixed_w or 0.0))
+        model.sparsity_weight.fill_(final_w)
     return FitResult(history=hist, tau=None if geco is None else geco.tau,
                      final_lambda=None if geco is None else geco.lam)
 
