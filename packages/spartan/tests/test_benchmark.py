@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import pytest
 
 from mpiis.shared.bench import Context
@@ -115,8 +116,8 @@ def test_dense_failure_reaches_the_waiting_spartan_fit():
     dense = DenseTransformerWM(benchmark._config(p), generator=g)
     with pytest.raises(TypeError):
         benchmark._fit_dense(dense, "not data", None, p, 10, g, "val", tau)
-    env_tr = benchmark.ContactBalls2D().simulate(4, 10, rng=__import__("numpy").random
-                                                 .default_rng(0)).transitions()
+    env_tr = benchmark.ContactBalls2D().simulate(4, 10, rng=np.random.default_rng(0))\
+        .transitions()
     with pytest.raises(TypeError, match="TransitionData"):
         benchmark._fit_spartan(Spartan(benchmark._config(p), generator=g), env_tr, None, p, 20,
                                g, tau)

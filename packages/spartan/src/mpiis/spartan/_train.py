@@ -129,13 +129,19 @@ def gate_logit_penalty(gate_logits: torch.Tensor) -> torch.Tensor:
     return _off_diag_mean(torch.exp(g) + torch.exp(-g))
 
 
+def _cooldown_start(config: TrainConfig) -> int:
+    """The first step of the learning-rate cool-down (``config.steps`` without one)."""
+    if config.lr_decay_frac <= 0:
+        return config.steps
+    return config.steps - max(round(config.lr_decay_frac * config.steps), 1)
+
+
 def _lr_schedule(opt: torch.optim.Optimizer, config: TrainConfig):
     """Constant learning rate, then a half-cosine to 0 over the last ``lr_decay_frac`` of the
     steps; ``None`` when ``lr_decay_frac == 0``."""
     if config.lr_decay_frac <= 0:
         return None
-    n = config.steps
-    s0 = n - max(round(config.lr_decay_frac * n), 1)
+    n, s0 = config.steps, _cooldown_start(config)
 
     def factor(step: int) -> float:
         if step < s0:
@@ -239,9 +245,8 @@ def fit(
     c_mse: float | None = None
     # restore_best: candidates are the evaluations after `select_from` (the cool-down's start,
     # or the end of the warm-up without a cool-down)
-    n_cool = max(round(config.lr_decay_frac * config.steps), 1) if config.lr_decay_frac > 0 \
-        else 0
-    select_from = config.steps - n_cool if n_cool else warm
+    cool_from = _cooldown_start(config)
+    select_from = cool_from if config.lr_decay_frac > 0 else warm
     best: dict[str, Any] = {"val": math.inf, "step": None, "state": None, "weight": None}
     # penalty on: after the warm-up, and (prune_when_feasible) once the constraint was first met
     started = geco is None or not config.prune_when_feasible
@@ -311,9 +316,7 @@ def fit(
         mse_v = float(mse_d)
         if geco is not None and step >= warm:
             v = mse_v if config.constraint_gates == "sampled" else c_mse
-            cooling = config.lr_decay_frac > 0 and step >= config.steps - max(
-                round(config.lr_decay_frac * config.steps), 1)
-            if started and cooling and not config.dual_in_cooldown:
+            if started and step >= cool_from and not config.dual_in_cooldown:
                 pass  # lambda held through the cool-down
             elif started:
                 geco.update(v)

@@ -232,8 +232,7 @@ def _fit_spartan(model, tr, va, p: Preset, steps: int, g: torch.Generator, tau: 
         if step == warm:
             geco.tau = float(tau.result())
 
-    res = fit(model, tr, val=va, config=cfg, constraint=geco, generator=g, callback=at)
-    return res
+    return fit(model, tr, val=va, config=cfg, constraint=geco, generator=g, callback=at)
 
 
 def _geco(tau: float, p: Preset) -> GECOLagrangian:
