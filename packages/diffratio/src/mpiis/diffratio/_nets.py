@@ -102,8 +102,9 @@ class MLPBackbone(nn.Module):
 
     Plain (default): ``h ← SiLU(W_i h + P_i e)``. Residual (``residual=True``): an input
     projection, then pre-norm blocks ``h ← h + W_i SiLU(LayerNorm(h) + P_i e)`` and
-    ``features = SiLU(h)``; on MNIST-5k (14×14) a residual width-512 depth-4 teacher reaches a
-    Heun-35 FD about 40 % lower than the plain width-512 depth-3 one for 1.6× its step cost.
+    ``features = SiLU(h)``; on MNIST-5k (14×14) a residual width-512 depth-4 teacher reached
+    Heun-35 FD 9.9 where the plain width-512 depth-3 one reached 18.3 (12,000 steps each),
+    for about 1.7× its training time.
 
     Args:
         dim: flattened data size; inputs ``(B, *shape)`` with ``prod(shape) == dim``.

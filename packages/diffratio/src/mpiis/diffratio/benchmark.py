@@ -298,12 +298,11 @@ def _images(p: _Preset, split, seed: int, device, smoke: bool, *, mnist: bool = 
                            "feature_seconds": tf.seconds, "shape": shape}
     hidden = p.digits_hidden if not mnist else p.mnist_hidden
     teacher_steps = p.digits_teacher_steps if not mnist else p.mnist_teacher_steps
+    depth, residual = (p.mnist_depth, p.mnist_residual) if mnist else (3, False)
     tcfg = (TeacherConfig.tiny(steps=teacher_steps) if smoke
             else TeacherConfig.digits(steps=teacher_steps))
     with timer() as tt:
-        net = (_digit_nets(p, shape, dim, hidden, g, device, depth=p.mnist_depth,
-                           residual=p.mnist_residual) if mnist
-               else _digit_nets(p, shape, dim, hidden, g, device))
+        net = _digit_nets(p, shape, dim, hidden, g, device, depth=depth, residual=residual)
         teacher = train_teacher(EDMPrecond(net), train, tcfg, generator=g)
     out["teacher_seconds"] = tt.seconds
     n = p.n_eval
